@@ -1,5 +1,5 @@
 # Writes OUT: a C array of {version, name, sql} for every migration in FILES.
-set(body "/* Generated from sql/*.sql by sql/embed.cmake. Do not edit. */\n#include \"schema.h\"\n\nconst struct schema_migration schema_migrations[] = {\n")
+set(body "/* Generated from the sql/ migrations by sql/embed.cmake. Do not edit. */\n#include \"schema.h\"\n\nconst struct schema_migration schema_migrations[] = {\n")
 set(count 0)
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
