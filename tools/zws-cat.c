@@ -1,0 +1,195 @@
+/* zws-cat: a command-line WebSocket client for watching ZWS. Connects to a
+ * ws:// or wss:// URL, sends each MESSAGE argument as a text frame, then
+ * prints every message it receives on its own line until --count messages
+ * arrived, --timeout seconds passed, or the server closed. */
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct cat {
+	char **messages;
+	int nmessages;
+	int sent;
+	long count;     /* stop after this many received; 0 = never */
+	long received;
+	char *rx;       /* message being reassembled */
+	size_t rxlen;
+	bool done;
+	int status;     /* exit status */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: zws-cat [--count N] [--timeout SECONDS] URL [MESSAGE...]\n"
+		   "Connects to URL (ws:// or wss://), sends each MESSAGE as a text frame,\n"
+		   "and prints every received message on its own line.\n"
+		   "  --count N          exit 0 after N messages (default: run until closed)\n"
+		   "  --timeout SECONDS  exit 3 if the run lasts longer (default: none)\n"
+		   "Exit: 0 done, 1 connection failed or closed early, 2 usage, 3 timeout.\n"
+		   "Example: zws-cat ws://127.0.0.1:4401 '{\"query\":\"NewBlock\"}'\n");
+}
+
+static void on_receive(struct cat *c, struct lws *wsi, const void *in, size_t len)
+{
+	c->rx = realloc(c->rx, c->rxlen + len + 1);
+	memcpy(c->rx + c->rxlen, in, len);
+	c->rxlen += len;
+	if (!lws_is_final_fragment(wsi))
+		return;
+	fwrite(c->rx, 1, c->rxlen, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	c->rxlen = 0;
+	if (c->count && ++c->received >= c->count) {
+		c->done = true;
+		c->status = 0;
+	}
+}
+
+static int on_writeable(struct cat *c, struct lws *wsi)
+{
+	if (c->sent >= c->nmessages)
+		return 0;
+	const char *m = c->messages[c->sent++];
+	size_t len = strlen(m);
+	unsigned char *buf = malloc(LWS_PRE + len);
+	memcpy(buf + LWS_PRE, m, len);
+	int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	free(buf);
+	if (n < (int)len)
+		return -1;
+	if (c->sent < c->nmessages)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct cat *c = lws_context_user(lws_get_context(wsi));
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		fprintf(stderr, "zws-cat: connection failed: %s\n", in ? (const char *)in : "unknown error");
+		c->done = true;
+		c->status = 1;
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return on_writeable(c, wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		on_receive(c, wsi, in, len);
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (len >= 2)
+			fprintf(stderr, "zws-cat: server closed with code %d\n",
+				((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1]);
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (!c->done) {
+			c->done = true;
+			c->status = c->count ? 1 : 0;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	interrupted = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cat c = { .status = 1 };
+	long timeout = 0;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			c.count = strtol(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			timeout = strtol(argv[++i], NULL, 10);
+		} else {
+			fprintf(stderr, "zws-cat: unknown option %s (see --help)\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	char url[1024];
+	snprintf(url, sizeof(url), "%s", argv[i]);
+	c.messages = argv + i + 1;
+	c.nmessages = argc - i - 1;
+
+	const char *scheme, *address, *path;
+	int port;
+	if (lws_parse_uri(url, &scheme, &address, &port, &path) ||
+	    (strcmp(scheme, "ws") && strcmp(scheme, "wss"))) {
+		fprintf(stderr, "zws-cat: %s is not a ws:// or wss:// URL\n", argv[i]);
+		return 2;
+	}
+	char fullpath[1024];
+	snprintf(fullpath, sizeof(fullpath), "/%s", path);
+
+	lws_set_log_level(LLL_ERR, NULL);
+	static const struct lws_protocols protocols[] = {
+		{ "zws-cat", callback, 0, 65536, 0, NULL, 0 },
+		{ NULL, NULL, 0, 0, 0, NULL, 0 },
+	};
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.user = &c;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	struct lws_context *ctx = lws_create_context(&info);
+	if (!ctx) {
+		fprintf(stderr, "zws-cat: cannot create the WebSocket context\n");
+		return 1;
+	}
+	struct lws_client_connect_info ci;
+	memset(&ci, 0, sizeof(ci));
+	ci.context = ctx;
+	ci.address = address;
+	ci.port = port;
+	ci.path = fullpath;
+	ci.host = address;
+	ci.origin = address;
+	ci.protocol = NULL;
+	ci.ssl_connection = strcmp(scheme, "wss") ? 0 : LCCSCF_USE_SSL;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!lws_client_connect_via_info(&ci)) {
+		fprintf(stderr, "zws-cat: cannot connect to %s\n", argv[i]);
+		lws_context_destroy(ctx);
+		return 1;
+	}
+	time_t end = timeout ? time(NULL) + timeout : 0;
+	while (!c.done && !interrupted) {
+		lws_service(ctx, 100);
+		if (end && time(NULL) >= end) {
+			fprintf(stderr, "zws-cat: timed out after %ld s\n", timeout);
+			c.status = 3;
+			break;
+		}
+	}
+	if (interrupted)
+		c.status = 0;
+	lws_context_destroy(ctx);
+	free(c.rx);
+	return c.status;
+}
