@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ZWS demo on one machine: installs what is missing, builds, then runs a
-# local PostgreSQL (data in .demo/), a fake lookup node producing a block
+# local PostgreSQL (data under /tmp), a fake lookup node producing a block
 # every few seconds (the first one is mainnet block 692365), zws-ingest and
 # zws on ws://127.0.0.1:4401. Ctrl-C stops everything.
 #   ZWS_PORT=4401 ZWS_DEMO_INTERVAL_MS=4000 ./scripts/demo.sh
@@ -15,18 +15,21 @@ interval=${ZWS_DEMO_INTERVAL_MS:-4000}
 lookup_port=${ZWS_DEMO_LOOKUP_PORT:-4201}
 demo=$root/.demo
 mkdir -p "$demo"
+# PostgreSQL runs as the postgres user, so its directory lives where that
+# user can reach it.
+pgdir=${TMPDIR:-/tmp}/zws-demo-pg-$(id -u)
 pids=()
 cleanup() {
   trap - EXIT INT TERM
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  tests/pg.sh stop "$demo/pg"
+  tests/pg.sh stop "$pgdir"
   echo "demo stopped"
 }
 trap cleanup EXIT INT TERM
 
-conn=$(tests/pg.sh start "$demo/pg")
-echo "PostgreSQL: $conn (logs: $demo/pg/server.log)"
+conn=$(tests/pg.sh start "$pgdir")
+echo "PostgreSQL: $conn (logs: $pgdir/server.log)"
 "$bin/zws-fake-lookup" --port "$lookup_port" --interval-ms "$interval" >"$demo/lookup.log" 2>&1 &
 pids+=($!)
 "$bin/zws-ingest" --db "$conn" --lookup "http://127.0.0.1:$lookup_port" --poll-ms 500 >"$demo/ingest.log" 2>&1 &
