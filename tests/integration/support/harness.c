@@ -122,18 +122,26 @@ void it_db_exec(const char *conninfo, const char *sql)
 	PQclear(r);
 }
 
-char *it_db_scalar(const char *conninfo, const char *sql)
+/* Like it_db_scalar, but a failing query (a table not created yet) is
+ * expected and not reported. */
+static char *db_scalar_quiet(const char *conninfo, const char *sql, bool quiet)
 {
 	char *err = NULL;
 	PGresult *r = db_run(conninfo, sql, &err);
 	if (!r) {
-		cr_log_warn("%s", err);
+		if (!quiet)
+			cr_log_warn("%s", err);
 		free(err);
 		return NULL;
 	}
 	char *v = strdup(PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
 	PQclear(r);
 	return v;
+}
+
+char *it_db_scalar(const char *conninfo, const char *sql)
+{
+	return db_scalar_quiet(conninfo, sql, false);
 }
 
 long long it_db_count(const char *conninfo, const char *sql)
@@ -724,7 +732,7 @@ bool it_wait_block(const char *db, long long block_num, int timeout_ms)
 {
 	long long end = now_ms() + timeout_ms;
 	for (;;) {
-		char *v = it_db_scalar(db, "SELECT block_num FROM ingest_cursor");
+		char *v = db_scalar_quiet(db, "SELECT block_num FROM ingest_cursor", true);
 		bool ok = v && *v && atoll(v) >= block_num;
 		free(v);
 		if (ok)
@@ -775,7 +783,7 @@ void it_stack_start(struct it_stack *s, const struct it_stack_opts *o)
 	s->ingest = it_proc_start("ingest", argv);
 	long long deadline = now_ms() + 20000;
 	for (;;) {
-		char *v = it_db_scalar(s->db, "SELECT count(*) FROM ingest_cursor");
+		char *v = db_scalar_quiet(s->db, "SELECT count(*) FROM ingest_cursor", true);
 		bool ready = v && atoll(v) > 0;
 		free(v);
 		if (ready)
