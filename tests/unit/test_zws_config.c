@@ -1,0 +1,102 @@
+/* zws command line and environment parsing. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "zws/config.h"
+
+static const char *no_env(const char *name)
+{
+	return NULL;
+}
+
+static const char *some_env(const char *name)
+{
+	if (strcmp(name, "ZWS_DB") == 0)
+		return "host=/env";
+	if (strcmp(name, "ZWS_PORT") == 0)
+		return "5000";
+	if (strcmp(name, "ZWS_LOOKUP") == 0)
+		return "http://127.0.0.1:4201";
+	return NULL;
+}
+
+struct config_case {
+	const char *args[8];
+	enum config_result want;
+	const char *err_part;
+};
+
+static const struct config_case cases[] = {
+	{ { "--db", "host=/x" }, CONFIG_OK, NULL },
+	{ { "--db=host=/x", "--port=1" }, CONFIG_OK, NULL },
+	{ { "--help" }, CONFIG_HELP, NULL },
+	{ { "--port", "4401" }, CONFIG_ERROR, "no database" },
+	{ { "--db", "x", "--port", "0" }, CONFIG_ERROR, "--port" },
+	{ { "--db", "x", "--port", "65536" }, CONFIG_ERROR, "--port" },
+	{ { "--db", "x", "--port", "12ab" }, CONFIG_ERROR, "--port" },
+	{ { "--db", "x", "--bogus" }, CONFIG_ERROR, "unknown option --bogus" },
+	{ { "--db", "x", "--port" }, CONFIG_ERROR, "needs a value" },
+	{ { "--db", "x", "stray" }, CONFIG_ERROR, "unexpected argument" },
+	{ { "--db", "x", "--rate-limit", "5/m" }, CONFIG_ERROR, "--rate-limit" },
+	{ { "--db", "x", "--log-level", "loud" }, CONFIG_ERROR, "--log-level" },
+	{ { "--db", "x", "--max-addresses", "-1" }, CONFIG_ERROR, "--max-addresses" },
+	{ { "--db", "x", "--workers", "0" }, CONFIG_ERROR, "--workers" },
+};
+
+Test(zws_config, table)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[10] = { "zws" };
+		int argc = 1;
+		for (int j = 0; cases[i].args[j]; j++)
+			argv[argc++] = (char *)cases[i].args[j];
+		struct zws_config cfg;
+		char err[200] = "";
+		enum config_result r = config_parse(&cfg, argc, argv, no_env, err, sizeof(err));
+		cr_expect_eq(r, cases[i].want, "case %zu: %d (%s)", i, r, err);
+		if (cases[i].err_part)
+			cr_expect(strstr(err, cases[i].err_part), "case %zu: '%s' lacks '%s'", i, err,
+				  cases[i].err_part);
+	}
+}
+
+Test(zws_config, defaults)
+{
+	char *argv[] = { "zws", "--db", "host=/x" };
+	struct zws_config cfg;
+	char err[200];
+	cr_assert_eq(config_parse(&cfg, 3, argv, no_env, err, sizeof(err)), CONFIG_OK);
+	cr_expect_str_eq(cfg.host, "0.0.0.0");
+	cr_expect_eq(cfg.port, 4401);
+	cr_expect_null(cfg.lookup);
+	cr_expect_eq(cfg.max_addresses, 1000);
+	cr_expect_eq(cfg.max_message, 16384);
+	cr_expect_eq(cfg.rate_limit, 20);
+	cr_expect_eq(cfg.workers, 1);
+	cr_expect_eq(cfg.log_level, LOG_LEVEL_INFO);
+}
+
+Test(zws_config, environment_then_flags)
+{
+	char *argv[] = { "zws", "--port", "6000", "--rate-limit", "50/s", "--max-message", "4096" };
+	struct zws_config cfg;
+	char err[200];
+	cr_assert_eq(config_parse(&cfg, 7, argv, some_env, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_expect_str_eq(cfg.db, "host=/env");
+	cr_expect_str_eq(cfg.lookup, "http://127.0.0.1:4201");
+	cr_expect_eq(cfg.port, 6000, "a flag beats the environment");
+	cr_expect_eq(cfg.rate_limit, 50);
+	cr_expect_eq(cfg.max_message, 4096);
+	char *argv2[] = { "zws" };
+	cr_assert_eq(config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
+	cr_expect_eq(cfg.port, 5000);
+}
+
+Test(zws_config, usage_names_every_flag)
+{
+	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses",
+				       "--max-message", "--rate-limit", "--max-queue", "--workers",
+				       "--lookup-timeout-ms", "--log-level", "ZWS_DB", "ZWS_PORT", "ZWS_LOOKUP" };
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		cr_expect(strstr(config_usage(), flags[i]), "%s missing from --help", flags[i]);
+}

@@ -1,0 +1,125 @@
+/* zws notification assembly: values in the order NewBlock, EventLog,
+ * TxnLog, Unsubscribe; each client's EventLog entries in order of first
+ * emission in the block; the shared NewBlock message byte-identical to a
+ * per-client assembly; the plan touching only subscribed addresses. */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zws/epoch.h"
+#include "zws/notification.h"
+
+static const char *const A = "0x17329229cd84b964130977975054f7725a85381a";
+static const char *const B = "0x07c9d1edb8aa95194033b6783b351409b1cbd355";
+static const char *const C = "0x1eb03ba948ab480fda77c3ff0724773066f94b02";
+
+static void parse(const char *text, uint8_t out[ADDRESS_BYTES])
+{
+	cr_assert(address_parse(text, strlen(text), out));
+}
+
+/* A block where A emits, then B, then A again; C only receives a payment. */
+static struct block *sample_block(void)
+{
+	struct block *b = block_new(7, "{\"header\":{\"BlockNum\":\"7\"}}", "[[\"ab\"]]");
+	char err[128];
+	cr_assert(block_add_event(b, A, "First", "[]", err, sizeof(err)));
+	cr_assert(block_add_event(b, B, "Second", "[{\"vname\":\"x\",\"type\":\"Uint128\",\"value\":\"1\"}]", err, sizeof(err)));
+	cr_assert(block_add_event(b, A, "Third", "[]", err, sizeof(err)));
+	cr_assert(block_add_txn(b, "ab", "5", B + 2, C + 2, true, err, sizeof(err)));
+	cr_assert(block_finish(b, err, sizeof(err)));
+	return b;
+}
+
+static void subscribe(struct subs_index *idx, enum subs_topic t, struct subscriber *s, const char *addr)
+{
+	uint8_t raw[ADDRESS_BYTES];
+	parse(addr, raw);
+	cr_assert(subs_add(idx, t, s, raw));
+}
+
+static char *build(const struct notification *n)
+{
+	struct buf out = BUF_INIT;
+	cr_assert(notification_build(n, &out));
+	struct json_object *o = json_tokener_parse(out.data);
+	cr_assert(o, "not JSON: %s", out.data);
+	json_object_put(o);
+	return buf_take(&out, NULL);
+}
+
+Test(zws_notification, values_in_order_and_events_in_first_emission_order)
+{
+	struct block *b = sample_block();
+	struct subs_index events = SUBS_INDEX_INIT, txns = SUBS_INDEX_INIT;
+	struct subscriber s1 = { .id = 1 }, s2 = { .id = 2 }, s3 = { .id = 3 };
+	subscribe(&events, SUBS_EVENTLOG, &s1, B); /* subscribed B before A */
+	subscribe(&events, SUBS_EVENTLOG, &s1, A);
+	subscribe(&txns, SUBS_TXNLOG, &s1, C);
+	subscribe(&events, SUBS_EVENTLOG, &s2, "0x0000000000000000000000000000000000000001");
+	subscribe(&txns, SUBS_TXNLOG, &s3, B);
+
+	struct epoch_plan p = EPOCH_PLAN_INIT;
+	cr_assert(epoch_plan_build(&p, b, &events, &txns));
+	cr_assert_eq(p.count, 4, "s1: A, B, C; s3: B (s2 has nothing)");
+	size_t run = epoch_plan_run(&p, 0);
+	cr_assert_eq(run, 3);
+	cr_assert_eq(p.items[0].sub, &s1);
+
+	unsigned char dropped[] = { TOPIC_NEWBLOCK, TOPIC_EVENTLOG };
+	struct notification n = { &b->newblock_value, p.items, run, dropped, 2 };
+	char *msg = build(&n);
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "{\"type\":\"Notification\",\"values\":["
+		 "{\"query\":\"NewBlock\",\"value\":{\"TxBlock\":{\"header\":{\"BlockNum\":\"7\"}},\"TxHashes\":[[\"ab\"]]}},"
+		 "{\"query\":\"EventLog\",\"value\":["
+		 "{\"address\":\"%s\",\"event_logs\":[{\"_eventname\":\"First\",\"params\":[]},{\"_eventname\":\"Third\",\"params\":[]}]},"
+		 "{\"address\":\"%s\",\"event_logs\":[{\"_eventname\":\"Second\",\"params\":[{\"vname\":\"x\",\"type\":\"Uint128\",\"value\":\"1\"}]}]}]},"
+		 "{\"query\":\"TxnLog\",\"value\":[{\"address\":\"%s\",\"log\":[{\"ID\":\"ab\",\"amount\":\"5\","
+		 "\"fromAddr\":\"%s\",\"success\":true,\"toAddr\":\"%s\"}]}]},"
+		 "{\"query\":\"Unsubscribe\",\"value\":[\"NewBlock\",\"EventLog\"]}]}",
+		 A, B, C, B + 2, C + 2);
+	cr_expect_str_eq(msg, want);
+	free(msg);
+
+	cr_assert_eq(p.items[3].sub, &s3);
+	struct notification n3 = { NULL, &p.items[3], 1, NULL, 0 };
+	msg = build(&n3);
+	cr_expect(strncmp(msg, "{\"type\":\"Notification\",\"values\":[{\"query\":\"TxnLog\",\"value\":[{\"address\":\"", 72) == 0, "%s", msg);
+	free(msg);
+
+	epoch_plan_free(&p);
+	subs_index_free(&events);
+	subs_index_free(&txns);
+	block_free(b);
+}
+
+Test(zws_notification, shared_and_per_client_assembly_are_byte_identical)
+{
+	struct block *b = sample_block();
+	struct notification shared = { .newblock_value = &b->newblock_value };
+	char *one = build(&shared);
+	/* A client whose plan run is empty, assembled on its own. */
+	struct epoch_item none[1];
+	struct notification own = { &b->newblock_value, none, 0, NULL, 0 };
+	char *two = build(&own);
+	cr_expect_str_eq(one, two);
+	cr_expect(strstr(one, "{\"type\":\"Notification\",\"values\":[{\"query\":\"NewBlock\",\"value\":{\"TxBlock\":") == one);
+	free(one);
+	free(two);
+	block_free(b);
+}
+
+Test(zws_notification, nothing_to_send)
+{
+	struct notification empty = { 0 };
+	cr_expect_not(notification_has_content(&empty));
+	unsigned char dropped[] = { TOPIC_TXNLOG };
+	struct notification unsub = { NULL, NULL, 0, dropped, 1 };
+	cr_expect(notification_has_content(&unsub));
+	char *msg = build(&unsub);
+	cr_expect_str_eq(msg, "{\"type\":\"Notification\",\"values\":[{\"query\":\"Unsubscribe\",\"value\":[\"TxnLog\"]}]}");
+	free(msg);
+}

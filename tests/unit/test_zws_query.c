@@ -1,0 +1,120 @@
+/* zws query parsing: every accepted form and every exact error message. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zws/query.h"
+
+struct query_case {
+	const char *text;
+	enum query_error want;
+	enum query_kind kind;
+	size_t naddresses;
+};
+
+static const struct query_case cases[] = {
+	{ "{\"query\":\"NewBlock\"}", QUERY_OK, QUERY_NEWBLOCK, 0 },
+	{ " {\"query\" : \"NewBlock\", \"extra\": 1}\n", QUERY_OK, QUERY_NEWBLOCK, 0 },
+	/* The contract emitting in mainnet block 692365, in all three forms. */
+	{ "{\"query\":\"EventLog\",\"addresses\":[\"0x17329229cd84b964130977975054f7725a85381a\"]}", QUERY_OK, QUERY_EVENTLOG, 1 },
+	{ "{\"query\":\"EventLog\",\"addresses\":[\"0x17329229CD84B964130977975054F7725A85381A\",\"17329229cd84b964130977975054f7725a85381a\"]}", QUERY_OK, QUERY_EVENTLOG, 1 },
+	{ "{\"query\":\"TxnLog\",\"addresses\":[\"07c9d1edb8aa95194033b6783b351409b1cbd355\",\"0x17329229cd84b964130977975054f7725a85381a\"]}", QUERY_OK, QUERY_TXNLOG, 2 },
+	{ "{\"query\":\"Unsubscribe\",\"type\":\"NewBlock\"}", QUERY_OK, QUERY_UNSUBSCRIBE, 0 },
+	{ "{\"query\":\"Unsubscribe\",\"type\":\"EventLog\"}", QUERY_OK, QUERY_UNSUBSCRIBE, 0 },
+	{ "{\"query\":\"Unsubscribe\",\"type\":\"TxnLog\"}", QUERY_OK, QUERY_UNSUBSCRIBE, 0 },
+	/* invalid query field */
+	{ "", QUERY_ERR_QUERY, 0, 0 },
+	{ "NewBlock", QUERY_ERR_QUERY, 0, 0 },
+	{ "{\"query\":\"NewBlock\"", QUERY_ERR_QUERY, 0, 0 },
+	{ "{\"query\":\"NewBlock\"}{}", QUERY_ERR_QUERY, 0, 0 },
+	{ "[\"NewBlock\"]", QUERY_ERR_QUERY, 0, 0 },
+	{ "\"NewBlock\"", QUERY_ERR_QUERY, 0, 0 },
+	{ "{}", QUERY_ERR_QUERY, 0, 0 },
+	{ "{\"query\":1}", QUERY_ERR_QUERY, 0, 0 },
+	{ "{\"query\":\"newblock\"}", QUERY_ERR_QUERY, 0, 0 },
+	{ "{\"query\":\"Foo\"}", QUERY_ERR_QUERY, 0, 0 },
+	{ "{'query':'NewBlock'}", QUERY_ERR_QUERY, 0, 0 },
+	/* invalid addresses field */
+	{ "{\"query\":\"EventLog\"}", QUERY_ERR_ADDRESSES, 0, 0 },
+	{ "{\"query\":\"EventLog\",\"addresses\":[]}", QUERY_ERR_ADDRESSES, 0, 0 },
+	{ "{\"query\":\"EventLog\",\"addresses\":\"0x17329229cd84b964130977975054f7725a85381a\"}", QUERY_ERR_ADDRESSES, 0, 0 },
+	{ "{\"query\":\"EventLog\",\"addresses\":[\"0x17329229cd84b964130977975054f7725a85381\"]}", QUERY_ERR_ADDRESSES, 0, 0 },
+	{ "{\"query\":\"EventLog\",\"addresses\":[\"0x17329229cd84b964130977975054f7725a85381a\",42]}", QUERY_ERR_ADDRESSES, 0, 0 },
+	{ "{\"query\":\"TxnLog\",\"addresses\":[\"0xg7329229cd84b964130977975054f7725a85381a\"]}", QUERY_ERR_ADDRESSES, 0, 0 },
+	{ "{\"query\":\"TxnLog\",\"addresses\":[\"zil1zueg9zwdsjukgycfwam4q48hwfdgtsqm6ecwjv\"]}", QUERY_ERR_ADDRESSES, 0, 0 },
+	/* invalid type field */
+	{ "{\"query\":\"Unsubscribe\"}", QUERY_ERR_TYPE, 0, 0 },
+	{ "{\"query\":\"Unsubscribe\",\"type\":2}", QUERY_ERR_TYPE, 0, 0 },
+	{ "{\"query\":\"Unsubscribe\",\"type\":\"Unsubscribe\"}", QUERY_ERR_TYPE, 0, 0 },
+	{ "{\"query\":\"Unsubscribe\",\"type\":\"Blocks\"}", QUERY_ERR_TYPE, 0, 0 },
+};
+
+Test(zws_query, table)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct query_case *c = &cases[i];
+		struct query q;
+		enum query_error e = query_parse(c->text, strlen(c->text), &q);
+		cr_expect_eq(e, c->want, "case %zu '%s': got %d want %d", i, c->text, e, c->want);
+		if (e == QUERY_OK) {
+			cr_expect_eq(q.kind, c->kind, "case %zu kind", i);
+			cr_expect_eq(q.naddresses, c->naddresses, "case %zu addresses", i);
+		} else {
+			cr_expect_null(q.addresses, "case %zu leaves nothing behind", i);
+		}
+		query_clear(&q);
+	}
+}
+
+Test(zws_query, bech32_address_is_canonicalised)
+{
+	/* zil1…: the bech32 form of 0x1732…381a, built with the address module. */
+	uint8_t raw[ADDRESS_BYTES];
+	cr_assert(address_parse("0x17329229cd84b964130977975054f7725a85381a", 42, raw));
+	char bech[44];
+	address_to_bech32(raw, bech);
+	char text[128];
+	snprintf(text, sizeof(text), "{\"query\":\"EventLog\",\"addresses\":[\"%s\"]}", bech);
+	struct query q;
+	cr_assert_eq(query_parse(text, strlen(text), &q), QUERY_OK, "%s", text);
+	cr_assert_eq(q.naddresses, 1);
+	cr_assert_arr_eq(q.addresses[0], raw, ADDRESS_BYTES);
+	query_clear(&q);
+	/* One changed character breaks the checksum. */
+	bech[10] = bech[10] == 'q' ? 'p' : 'q';
+	snprintf(text, sizeof(text), "{\"query\":\"EventLog\",\"addresses\":[\"%s\"]}", bech);
+	cr_assert_eq(query_parse(text, strlen(text), &q), QUERY_ERR_ADDRESSES);
+}
+
+Test(zws_query, unsubscribe_topic)
+{
+	static const struct { const char *type; enum topic t; } topics[] = {
+		{ "NewBlock", TOPIC_NEWBLOCK }, { "EventLog", TOPIC_EVENTLOG }, { "TxnLog", TOPIC_TXNLOG },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char text[80];
+		snprintf(text, sizeof(text), "{\"query\":\"Unsubscribe\",\"type\":\"%s\"}", topics[i].type);
+		struct query q;
+		cr_assert_eq(query_parse(text, strlen(text), &q), QUERY_OK);
+		cr_expect_eq(q.topic, topics[i].t);
+		query_clear(&q);
+	}
+}
+
+Test(zws_query, error_messages_are_exact)
+{
+	static const struct { enum query_error e; unsigned limit; const char *json; } msgs[] = {
+		{ QUERY_ERR_QUERY, 0, "{\"type\":\"Error\",\"error\":\"invalid query field\"}" },
+		{ QUERY_ERR_ADDRESSES, 0, "{\"type\":\"Error\",\"error\":\"invalid addresses field\"}" },
+		{ QUERY_ERR_TYPE, 0, "{\"type\":\"Error\",\"error\":\"invalid type field\"}" },
+		{ QUERY_ERR_NO_CONTRACT, 0, "{\"type\":\"Error\",\"error\":\"no contract found in list\"}" },
+		{ QUERY_ERR_TOO_MANY, 1000, "{\"type\":\"Error\",\"error\":\"too many addresses (limit 1000 per connection)\"}" },
+		{ QUERY_ERR_RATE, 20, "{\"type\":\"Error\",\"error\":\"rate limit exceeded (limit 20 queries per second)\"}" },
+	};
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		cr_assert(query_error_json(msgs[i].e, msgs[i].limit, &b));
+		cr_expect_str_eq(b.data, msgs[i].json);
+	}
+	buf_free(&b);
+}

@@ -1,0 +1,39 @@
+/* zws's command line and environment: parsed into one struct that main
+ * hands to the server. Pure: no I/O. */
+#ifndef ZWS_CONFIG_H
+#define ZWS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+struct zws_config {
+	const char *db;          /* --db / ZWS_DB (required) */
+	const char *host;        /* --host, default 0.0.0.0 */
+	int port;                /* --port / ZWS_PORT, default 4401 */
+	const char *lookup;      /* --lookup / ZWS_LOOKUP, may be NULL */
+	unsigned max_addresses;  /* --max-addresses, default 1000 */
+	size_t max_message;      /* --max-message, default 16384 */
+	unsigned rate_limit;     /* --rate-limit N/s, queries per second; 0 = off */
+	unsigned queue_max;      /* --max-queue, pending messages per client */
+	unsigned workers;        /* --workers, processes sharing the port */
+	unsigned lookup_timeout_ms; /* --lookup-timeout-ms, contract check wait */
+	enum log_level log_level;   /* --log-level */
+};
+
+enum config_result {
+	CONFIG_OK,
+	CONFIG_HELP,  /* --help was given */
+	CONFIG_ERROR, /* err holds one line */
+};
+
+/* Parses argv; env(name) supplies environment fallbacks (may return NULL).
+ * Strings in cfg point into argv or the environment. */
+enum config_result config_parse(struct zws_config *cfg, int argc, char *const argv[],
+				const char *(*env)(const char *name), char *err, size_t errlen);
+
+/* The --help text. */
+const char *config_usage(void);
+
+#endif

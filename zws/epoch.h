@@ -1,0 +1,40 @@
+/* Which subscriber gets which fragments of a block. Walks the block's
+ * EventLog and TxnLog groups (in order of first appearance), looks each
+ * address up in the subscriber index and records one item per delivery,
+ * then sorts the items by subscriber so each client's share is one run.
+ * Cost: the block's addresses plus the deliveries. Pure: no I/O. */
+#ifndef ZWS_EPOCH_H
+#define ZWS_EPOCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "block.h"
+#include "subs.h"
+#include "topic.h"
+
+struct epoch_item {
+	struct subscriber *sub;
+	const struct block_group *group;
+	uint32_t order;
+	unsigned char topic; /* TOPIC_EVENTLOG or TOPIC_TXNLOG */
+};
+
+struct epoch_plan {
+	struct epoch_item *items; /* sorted by subscriber id, topic, order */
+	size_t count;
+	size_t cap;
+};
+
+#define EPOCH_PLAN_INIT { NULL, 0, 0 }
+
+/* Fills p (emptied first) for block b against the EventLog and TxnLog
+ * indexes. false on OOM. */
+bool epoch_plan_build(struct epoch_plan *p, const struct block *b,
+		      const struct subs_index *events, const struct subs_index *txns)
+	__attribute__((warn_unused_result));
+/* Length of the run of items starting at i that belong to one subscriber. */
+size_t epoch_plan_run(const struct epoch_plan *p, size_t i);
+void epoch_plan_free(struct epoch_plan *p);
+
+#endif

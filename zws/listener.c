@@ -1,0 +1,166 @@
+/* Listening socket owned by zws (see listener.h). lws watches a dup() of
+ * it as a raw file; on readable we accept until EAGAIN. One descriptor is
+ * kept in reserve so that at the file limit we can still accept, answer
+ * 503 and close, instead of leaving clients hanging in the backlog. */
+#define _GNU_SOURCE
+#include "listener.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct listener {
+	int fd;
+	int reserve_fd;
+	struct lws *wsi;
+	struct zws *app;
+	time_t last_full_log;
+	unsigned long refused;
+};
+
+static const char busy_response[] =
+	"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+static int bind_any(struct addrinfo *res, char *err, size_t errlen)
+{
+	int one = 1, fd = -1;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 4096) == 0)
+			return fd;
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+struct listener *listener_new(const char *host, int port, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	char service[8];
+	snprintf(service, sizeof(service), "%d", port);
+	int rc = getaddrinfo(host, service, &hints, &res);
+	if (rc) {
+		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
+		return NULL;
+	}
+	char why[128] = "no usable address";
+	int fd = bind_any(res, why, sizeof(why));
+	freeaddrinfo(res);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, why);
+		return NULL;
+	}
+	struct listener *l = calloc(1, sizeof(*l));
+	if (!l) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->fd = fd;
+	l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return l;
+}
+
+bool listener_start(struct listener *l, struct zws *app)
+{
+	l->app = app;
+	lws_adopt_desc_t desc = { .vh = app->vhost, .type = LWS_ADOPT_RAW_FILE_DESC,
+				  .vh_prot_name = "zws-listen", .opaque = l };
+	desc.fd.filefd = dup(l->fd);
+	l->wsi = desc.fd.filefd >= 0 ? lws_adopt_descriptor_vhost_via_info(&desc) : NULL;
+	return l->wsi != NULL;
+}
+
+/* At the file limit: use the reserve descriptor to accept, answer 503, close. */
+static void refuse_one(struct listener *l)
+{
+	if (l->reserve_fd < 0)
+		return;
+	close(l->reserve_fd);
+	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t w = write(fd, busy_response, sizeof(busy_response) - 1);
+		(void)w;
+		close(fd);
+		l->refused++;
+	}
+	l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	time_t now = time(NULL);
+	if (now != l->last_full_log) {
+		log_warn("open file limit reached with %zu clients: refusing new connections with 503 "
+			 "(%lu so far)", l->app->nsessions, l->refused);
+		l->last_full_log = now;
+	}
+}
+
+static void accept_all(struct listener *l)
+{
+	for (int i = 0; i < 256; i++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				refuse_one(l);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+				 errno != ECONNABORTED)
+				log_warn("accept failed: %s", strerror(errno));
+			if (errno != ECONNABORTED && errno != EINTR)
+				return;
+			continue;
+		}
+		if (!lws_adopt_socket_vhost(l->app->vhost, fd))
+			log_warn("connection refused: lws could not adopt it (%zu clients)", l->app->nsessions);
+	}
+}
+
+int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                      size_t len)
+{
+	struct listener *l = lws_get_opaque_user_data(wsi);
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (!l)
+			return -1;
+		accept_all(l);
+		return 0;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (l && l->wsi == wsi)
+			l->wsi = NULL;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void listener_stop(struct listener *l)
+{
+	if (l && l->wsi) {
+		lws_set_opaque_user_data(l->wsi, NULL);
+		lws_set_timeout(l->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		l->wsi = NULL;
+	}
+}
+
+void listener_free(struct listener *l)
+{
+	if (!l)
+		return;
+	close(l->fd);
+	if (l->reserve_fd >= 0)
+		close(l->reserve_fd);
+	free(l);
+}

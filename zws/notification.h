@@ -1,0 +1,30 @@
+/* Assembles one client's notification for a block from shared parts:
+ * {"type":"Notification","values":[NewBlock, EventLog, TxnLog,
+ * Unsubscribe]}, each value present only when it has content. The same
+ * function builds the message shared by NewBlock-only clients, so every
+ * client's bytes are the same whichever way they were assembled. Pure. */
+#ifndef ZWS_NOTIFICATION_H
+#define ZWS_NOTIFICATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "epoch.h"
+#include "topic.h"
+
+struct notification {
+	const struct buf *newblock_value; /* NULL: no NewBlock value */
+	const struct epoch_item *items;   /* one subscriber's run, sorted */
+	size_t nitems;
+	const unsigned char *unsubscribed; /* topics, in the order dropped */
+	size_t nunsubscribed;
+};
+
+/* True if n has anything to send. */
+bool notification_has_content(const struct notification *n);
+/* Appends the message text to out (reset first). false on OOM. */
+bool notification_build(const struct notification *n, struct buf *out)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,147 @@
+/* Query parsing and error replies (see query.h). The echo of a valid
+ * query is the received text itself, so nothing here re-encodes queries. */
+#include "query.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum query_kind kind;
+} query_names[] = {
+	{ "NewBlock", QUERY_NEWBLOCK },
+	{ "EventLog", QUERY_EVENTLOG },
+	{ "TxnLog", QUERY_TXNLOG },
+	{ "Unsubscribe", QUERY_UNSUBSCRIBE },
+};
+
+static bool kind_from_name(const char *name, enum query_kind *kind)
+{
+	for (size_t i = 0; i < sizeof(query_names) / sizeof(query_names[0]); i++)
+		if (strcmp(query_names[i].name, name) == 0) {
+			*kind = query_names[i].kind;
+			return true;
+		}
+	return false;
+}
+
+/* The whole text as one JSON object, or NULL. */
+static struct json_object *parse_object(const char *text, size_t len)
+{
+	if (len > INT32_MAX)
+		return NULL;
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	bool whole = o && json_tokener_get_error(tok) == json_tokener_success;
+	size_t used = whole ? json_tokener_get_parse_end(tok) : 0;
+	json_tokener_free(tok);
+	for (; whole && used < len; used++)
+		if (!strchr(" \t\r\n", text[used]))
+			whole = false;
+	if (!whole || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static bool seen(const struct query *q, const uint8_t addr[ADDRESS_BYTES])
+{
+	for (size_t i = 0; i < q->naddresses; i++)
+		if (memcmp(q->addresses[i], addr, ADDRESS_BYTES) == 0)
+			return true;
+	return false;
+}
+
+static enum query_error parse_addresses(struct json_object *o, struct query *q)
+{
+	struct json_object *arr;
+	if (!json_object_object_get_ex(o, "addresses", &arr) ||
+	    !json_object_is_type(arr, json_type_array) || json_object_array_length(arr) == 0)
+		return QUERY_ERR_ADDRESSES;
+	size_t n = json_object_array_length(arr);
+	q->addresses = calloc(n, ADDRESS_BYTES);
+	if (!q->addresses)
+		return QUERY_ERR_ADDRESSES;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *el = json_object_array_get_idx(arr, i);
+		uint8_t addr[ADDRESS_BYTES];
+		if (!json_object_is_type(el, json_type_string) ||
+		    !address_parse(json_object_get_string(el), (size_t)json_object_get_string_len(el), addr))
+			return QUERY_ERR_ADDRESSES;
+		if (!seen(q, addr))
+			memcpy(q->addresses[q->naddresses++], addr, ADDRESS_BYTES);
+	}
+	return QUERY_OK;
+}
+
+static enum query_error parse_type(struct json_object *o, struct query *q)
+{
+	struct json_object *t;
+	enum query_kind k;
+	if (!json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string) ||
+	    !kind_from_name(json_object_get_string(t), &k) || k == QUERY_UNSUBSCRIBE)
+		return QUERY_ERR_TYPE;
+	q->topic = k == QUERY_NEWBLOCK ? TOPIC_NEWBLOCK : k == QUERY_EVENTLOG ? TOPIC_EVENTLOG : TOPIC_TXNLOG;
+	return QUERY_OK;
+}
+
+enum query_error query_parse(const char *text, size_t len, struct query *q)
+{
+	memset(q, 0, sizeof(*q));
+	struct json_object *o = parse_object(text, len);
+	if (!o)
+		return QUERY_ERR_QUERY;
+	struct json_object *name;
+	enum query_error e = QUERY_OK;
+	if (!json_object_object_get_ex(o, "query", &name) || !json_object_is_type(name, json_type_string) ||
+	    !kind_from_name(json_object_get_string(name), &q->kind))
+		e = QUERY_ERR_QUERY;
+	else if (q->kind == QUERY_EVENTLOG || q->kind == QUERY_TXNLOG)
+		e = parse_addresses(o, q);
+	else if (q->kind == QUERY_UNSUBSCRIBE)
+		e = parse_type(o, q);
+	json_object_put(o);
+	if (e != QUERY_OK)
+		query_clear(q);
+	return e;
+}
+
+void query_clear(struct query *q)
+{
+	free(q->addresses);
+	memset(q, 0, sizeof(*q));
+}
+
+void query_error_text(enum query_error e, unsigned limit, char *out, size_t outlen)
+{
+	switch (e) {
+	case QUERY_OK: snprintf(out, outlen, "ok"); break;
+	case QUERY_ERR_QUERY: snprintf(out, outlen, "invalid query field"); break;
+	case QUERY_ERR_ADDRESSES: snprintf(out, outlen, "invalid addresses field"); break;
+	case QUERY_ERR_TYPE: snprintf(out, outlen, "invalid type field"); break;
+	case QUERY_ERR_NO_CONTRACT: snprintf(out, outlen, "no contract found in list"); break;
+	case QUERY_ERR_TOO_MANY:
+		snprintf(out, outlen, "too many addresses (limit %u per connection)", limit);
+		break;
+	case QUERY_ERR_RATE:
+		snprintf(out, outlen, "rate limit exceeded (limit %u queries per second)", limit);
+		break;
+	}
+}
+
+bool query_error_json(enum query_error e, unsigned limit, struct buf *out)
+{
+	char msg[96];
+	query_error_text(e, limit, msg, sizeof(msg));
+	buf_reset(out);
+	buf_append_str(out, "{\"type\":\"Error\",\"error\":");
+	buf_append_json_string(out, msg, strlen(msg));
+	buf_append_char(out, '}');
+	return !out->failed;
+}

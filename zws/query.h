@@ -1,0 +1,51 @@
+/* Client queries: parsing a received text into a struct query, and the
+ * exact error replies. Pure: no I/O. */
+#ifndef ZWS_QUERY_H
+#define ZWS_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "address.h"
+#include "buf.h"
+#include "topic.h"
+
+enum query_kind {
+	QUERY_NEWBLOCK,
+	QUERY_EVENTLOG,
+	QUERY_TXNLOG,
+	QUERY_UNSUBSCRIBE,
+};
+
+enum query_error {
+	QUERY_OK = 0,
+	QUERY_ERR_QUERY,       /* invalid query field */
+	QUERY_ERR_ADDRESSES,   /* invalid addresses field */
+	QUERY_ERR_TYPE,        /* invalid type field */
+	QUERY_ERR_NO_CONTRACT, /* no contract found in list */
+	QUERY_ERR_TOO_MANY,    /* over the per-connection address cap */
+	QUERY_ERR_RATE,        /* over the query rate limit */
+};
+
+struct query {
+	enum query_kind kind;
+	enum topic topic; /* QUERY_UNSUBSCRIBE: what to drop */
+	uint8_t (*addresses)[ADDRESS_BYTES]; /* distinct, in the order given */
+	size_t naddresses;
+};
+
+/* Parses text (len bytes, any content). On QUERY_OK fills q, which the
+ * caller clears with query_clear. On error q is left empty. Addresses may
+ * be 0x + 40 hex (any case), 40 hex, or bech32 zil1…. */
+enum query_error query_parse(const char *text, size_t len, struct query *q);
+void query_clear(struct query *q);
+
+/* The error message, e.g. "invalid query field". limit is the number the
+ * message names for QUERY_ERR_TOO_MANY and QUERY_ERR_RATE. */
+void query_error_text(enum query_error e, unsigned limit, char *out, size_t outlen);
+/* {"type":"Error","error":"<message>"} into out (reset first). */
+bool query_error_json(enum query_error e, unsigned limit, struct buf *out)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,207 @@
+/* The lws side of a zws worker (see server.h). The loop is lws's default
+ * poll() loop; accepted sockets come from our own listener, so lws itself
+ * listens on nothing (CONTEXT_PORT_NO_LISTEN_SERVER). Clients are accepted
+ * only once the PostgreSQL feed LISTENs, so no subscriber can miss a block
+ * committed after its echo. */
+#include "server.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+#include "lookup.h"
+#include "pgfeed.h"
+#include "session.h"
+
+#define SERVER_RX_BUFFER 512
+#define SERVER_SHUTDOWN_GRACE_US ((lws_usec_t)3 * 1000 * 1000)
+
+static volatile sig_atomic_t stop_requested;
+static struct lws_context *signal_context;
+static lws_sorted_usec_list_t shutdown_deadline;
+
+static void on_signal(int sig)
+{
+	stop_requested = 1;
+	if (signal_context)
+		lws_cancel_service(signal_context);
+}
+
+static void force_done(lws_sorted_usec_list_t *sul)
+{
+	struct zws *app = lws_context_user(signal_context);
+	log_warn("%zu clients did not close in time; exiting", app->nsessions);
+	app->done = true;
+}
+
+static void begin_shutdown(struct zws *app)
+{
+	app->stopping = true;
+	log_info("shutting down: closing %zu clients with 1001", app->nsessions);
+	listener_stop(app->listener);
+	for (struct dlist *n = app->sessions.next; n != &app->sessions; n = n->next)
+		session_close(container_of(n, struct session, all), LWS_CLOSE_STATUS_GOINGAWAY,
+			      "server shutting down");
+	if (!app->nsessions)
+		app->done = true;
+	else
+		lws_sul_schedule(app->context, 0, &shutdown_deadline, force_done, SERVER_SHUTDOWN_GRACE_US);
+}
+
+static int ws_closed(struct zws *app, struct session *s)
+{
+	session_closed(s);
+	if (app->stopping && !app->nsessions)
+		app->done = true;
+	return 0;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		       size_t len)
+{
+	struct zws *app = lws_context_user(lws_get_context(wsi));
+	struct session *s = user;
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
+	case LWS_CALLBACK_RECEIVE:
+		return session_receive(s, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return session_writeable(s);
+	case LWS_CALLBACK_CLOSED:
+		return ws_closed(app, s);
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (stop_requested && !app->stopping)
+			begin_shutdown(app);
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "zws", ws_callback, sizeof(struct session), SERVER_RX_BUFFER, 0, NULL, 0 },
+	{ "zws-pg", pgfeed_callback, 0, 0, 0, NULL, 0 },
+	{ "zws-listen", listener_callback, 0, 0, 0, NULL, 0 },
+	{ "zws-lookup", lookup_callback, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* Keepalive: ping a client idle for 30 s, drop it after 70 s of silence. */
+static const lws_retry_bo_t idle_policy = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 70,
+};
+
+static void lws_log_to_ours(int level, const char *line)
+{
+	int n = (int)strcspn(line, "\n");
+	if (level & LLL_ERR)
+		log_error("lws: %.*s", n, line);
+	else if (level & LLL_WARN)
+		log_warn("lws: %.*s", n, line);
+	else
+		log_debug("lws: %.*s", n, line);
+}
+
+void server_feed_ready(struct zws *app)
+{
+	if (!app->listener || app->stopping || app->accepting)
+		return;
+	if (!listener_start(app->listener, app)) {
+		log_error("cannot watch the listening socket; stopping");
+		stop_requested = 1;
+		begin_shutdown(app);
+		return;
+	}
+	app->accepting = true;
+	log_info("zws listening on ws://%s:%d", app->cfg->host, app->cfg->port);
+}
+
+static bool build_errors(struct zws *app)
+{
+	struct buf b = BUF_INIT;
+	bool ok = true;
+	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_RATE; e++) {
+		unsigned limit = e == QUERY_ERR_TOO_MANY ? app->cfg->max_addresses : app->cfg->rate_limit;
+		ok = query_error_json((enum query_error)e, limit, &b) &&
+		     (app->errors[e] = frame_new(b.data, b.len)) != NULL;
+	}
+	buf_free(&b);
+	return ok;
+}
+
+static struct lws_context *create_context(struct zws *app)
+{
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.protocols = protocols;
+	info.vhost_name = "zws";
+	info.user = app;
+	info.gid = -1;
+	info.uid = -1;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.retry_and_idle_policy = &idle_policy;
+	return lws_create_context(&info);
+}
+
+static int run_loop(struct zws *app)
+{
+	signal_context = app->context;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pgfeed_start(app->feed);
+	while (!app->done && lws_service(app->context, 0) >= 0)
+		;
+	log_info("stopped");
+	return 0;
+}
+
+static void app_free(struct zws *app)
+{
+	if (app->context)
+		lws_sul_cancel(&shutdown_deadline);
+	pgfeed_stop(app->feed);
+	if (app->context)
+		lws_context_destroy(app->context);
+	signal_context = NULL;
+	pgfeed_free(app->feed);
+	lookup_free(app->lookup);
+	listener_free(app->listener);
+	for (int t = 0; t < SUBS_TOPICS; t++)
+		subs_index_free(&app->index[t]);
+	for (int e = 0; e <= QUERY_ERR_RATE; e++)
+		frame_unref(app->errors[e]);
+	epoch_plan_free(&app->plan);
+	buf_free(&app->scratch);
+}
+
+int server_run(const struct zws_config *cfg, struct listener *l)
+{
+	struct zws app = { .cfg = cfg, .listener = l };
+	char err[160] = "";
+	int rc = 1;
+	dlist_init(&app.sessions);
+	dlist_init(&app.newblock);
+	dlist_init(&app.unsubscribing);
+	lws_set_log_level(log_current_level >= LOG_LEVEL_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
+							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
+	if (cfg->lookup && !(app.lookup = lookup_new(&app, cfg->lookup, err, sizeof(err))))
+		log_error("%s", err);
+	else if (!build_errors(&app) || !(app.feed = pgfeed_new(&app)))
+		log_error("out of memory");
+	else if (!(app.context = create_context(&app)))
+		log_error("cannot create the lws context");
+	else if (!(app.vhost = lws_get_vhost_by_name(app.context, "zws")))
+		log_error("lws created no vhost");
+	else
+		rc = run_loop(&app);
+	app_free(&app);
+	return rc;
+}

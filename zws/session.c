@@ -1,0 +1,307 @@
+/* WebSocket session lifecycle: state transitions, the bounded output
+ * queue of shared frames, and reassembly of fragmented queries. A
+ * message that arrives whole in one lws buffer is handled in place; only
+ * a fragmented one is copied, into a buffer that lives while it arrives,
+ * so an idle connection holds no receive memory of its own. */
+#include "session.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "contracts.h"
+#include "log.h"
+
+_Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame header");
+
+#define SESSION_REPLY_SLACK 8
+#define SESSION_REPLY_UNLIMITED_RATE 256
+
+static const char *const state_names[] = { "open", "checking", "closing", "closed" };
+
+bool session_open(struct session *s, struct zws *app, struct lws *wsi)
+{
+	memset(s, 0, sizeof(*s));
+	s->wsi = wsi;
+	s->app = app;
+	s->sub.id = ++app->next_session_id;
+	s->queue = calloc(app->cfg->queue_max, sizeof(*s->queue));
+	if (!s->queue)
+		return false;
+	s->rate_tokens = app->cfg->rate_limit * 1000;
+	s->rate_ms = (uint64_t)(lws_now_usecs() / 1000);
+	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
+	dlist_add(&app->sessions, &s->all);
+	app->nsessions++;
+	log_info("S%llu %s connected (%zu clients)", (unsigned long long)s->sub.id, s->peer,
+		 app->nsessions);
+	return true;
+}
+
+void session_set_state(struct session *s, enum session_state next)
+{
+	enum session_state prev = s->state;
+	if (prev == next || prev == SESSION_CLOSED)
+		return;
+	s->state = next;
+	log_debug("S%llu %s %s -> %s", (unsigned long long)s->sub.id, s->peer, state_names[prev],
+		  state_names[next]);
+	if (prev == SESSION_CHECKING && s->wsi)
+		lws_rx_flow_control(s->wsi, 1);
+	switch (next) {
+	case SESSION_CHECKING:
+		lws_rx_flow_control(s->wsi, 0);
+		break;
+	case SESSION_CLOSING:
+		/* A client that does not read never sees the close frame; the
+		 * timeout ends the connection anyway. */
+		lws_callback_on_writable(s->wsi);
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 3);
+		break;
+	default:
+		break;
+	}
+}
+
+void session_close(struct session *s, uint16_t code, const char *why)
+{
+	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
+		return;
+	if (code == LWS_CLOSE_STATUS_GOINGAWAY)
+		log_debug("S%llu %s closing with %u: %s", (unsigned long long)s->sub.id, s->peer, code, why);
+	else
+		log_info("S%llu %s closing with %u: %s", (unsigned long long)s->sub.id, s->peer, code, why);
+	s->close_code = code;
+	session_set_state(s, SESSION_CLOSING);
+}
+
+void session_send(struct session *s, struct frame *f)
+{
+	unsigned max = s->app->cfg->queue_max;
+	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
+		return;
+	if (s->qcount == max) {
+		log_warn("S%llu %s dropped: %u notifications behind, not reading",
+			 (unsigned long long)s->sub.id, s->peer, max);
+		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow client");
+		return;
+	}
+	s->queue[(s->qhead + s->qcount++) % max] = frame_ref(f);
+	lws_callback_on_writable(s->wsi);
+}
+
+/* Most replies a client may leave unread: a burst the rate limit allows. */
+static unsigned reply_max(const struct session *s)
+{
+	unsigned rate = s->app->cfg->rate_limit;
+	return rate ? rate + SESSION_REPLY_SLACK : SESSION_REPLY_UNLIMITED_RATE;
+}
+
+static bool replies_grow(struct session *s)
+{
+	unsigned cap = s->rcap ? s->rcap * 2 : 4;
+	if (cap > reply_max(s))
+		cap = reply_max(s);
+	struct frame **r = calloc(cap, sizeof(*r));
+	if (!r)
+		return false;
+	for (unsigned i = 0; i < s->rcount; i++)
+		r[i] = s->replies[(s->rhead + i) % s->rcap];
+	free(s->replies);
+	s->replies = r;
+	s->rcap = cap;
+	s->rhead = 0;
+	return true;
+}
+
+void session_reply(struct session *s, struct frame *f)
+{
+	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
+		return;
+	if (s->rcount == s->rcap && (s->rcap == reply_max(s) || !replies_grow(s))) {
+		log_warn("S%llu %s dropped: %u replies unread", (unsigned long long)s->sub.id, s->peer,
+			 s->rcount);
+		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading replies");
+		return;
+	}
+	s->replies[(s->rhead + s->rcount++) % s->rcap] = frame_ref(f);
+	lws_callback_on_writable(s->wsi);
+}
+
+void session_reply_text(struct session *s, const char *text, size_t len)
+{
+	struct frame *f = frame_new(text, len);
+	if (!f) {
+		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+		return;
+	}
+	session_reply(s, f);
+	frame_unref(f);
+}
+
+static void close_reason(struct session *s)
+{
+	static const char reasons[][16] = { "going away", "too slow", "too big" };
+	const char *r = s->close_code == LWS_CLOSE_STATUS_GOINGAWAY ? reasons[0]
+		      : s->close_code == LWS_CLOSE_STATUS_POLICY_VIOLATION ? reasons[1]
+		      : s->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE ? reasons[2]
+		      : "";
+	lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)r, strlen(r));
+}
+
+/* The next frame to write: replies first, then notifications. */
+static struct frame *next_frame(struct session *s)
+{
+	struct frame *f;
+	if (s->rcount) {
+		f = s->replies[s->rhead];
+		s->rhead = (s->rhead + 1) % s->rcap;
+		if (--s->rcount == 0) {
+			free(s->replies);
+			s->replies = NULL;
+			s->rcap = s->rhead = 0;
+		}
+		return f;
+	}
+	if (!s->qcount)
+		return NULL;
+	f = s->queue[s->qhead];
+	s->qhead = (s->qhead + 1) % s->app->cfg->queue_max;
+	s->qcount--;
+	return f;
+}
+
+int session_writeable(struct session *s)
+{
+	if (s->state == SESSION_CLOSING) {
+		close_reason(s);
+		return -1;
+	}
+	struct frame *f = next_frame(s);
+	if (!f)
+		return 0;
+	int n = lws_write(s->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT);
+	frame_unref(f);
+	if (n < 0) {
+		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
+		return -1;
+	}
+	if (s->qcount || s->rcount)
+		lws_callback_on_writable(s->wsi);
+	return 0;
+}
+
+/* Keeps a message that arrived while a contract check runs. */
+static void hold(struct session *s, const char *text, size_t len, bool binary)
+{
+	struct session_msg *m = malloc(sizeof(*m) + len + 1);
+	if (!m) {
+		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+		return;
+	}
+	m->next = NULL;
+	m->binary = binary;
+	m->len = len;
+	memcpy(m->text, text, len);
+	m->text[len] = '\0';
+	if (s->held_tail)
+		s->held_tail->next = m;
+	else
+		s->held = m;
+	s->held_tail = m;
+}
+
+static void deliver(struct session *s, const char *text, size_t len, bool binary)
+{
+	if (len == 0)
+		return; /* empty messages are ignored */
+	if (s->state == SESSION_CHECKING)
+		hold(s, text, len, binary);
+	else if (s->state == SESSION_OPEN)
+		session_on_message(s, text, len, binary);
+}
+
+int session_receive(struct session *s, const void *in, size_t len)
+{
+	bool first = lws_is_first_fragment(s->wsi), last = lws_is_final_fragment(s->wsi) &&
+						       !lws_remaining_packet_payload(s->wsi);
+	size_t max = s->app->cfg->max_message;
+	if (first && !s->rx) {
+		s->rx_binary = lws_frame_is_binary(s->wsi);
+		s->rx_len = 0;
+	}
+	if (first && last && !s->rx) {
+		if (len > max)
+			goto too_big;
+		deliver(s, in, len, s->rx_binary);
+		return 0;
+	}
+	if (s->rx_len + len > max)
+		goto too_big;
+	if (!s->rx && !(s->rx = malloc(max + 1)))
+		return -1;
+	memcpy(s->rx + s->rx_len, in, len);
+	s->rx_len += len;
+	if (last) {
+		char *msg = s->rx;
+		s->rx = NULL;
+		deliver(s, msg, s->rx_len, s->rx_binary);
+		free(msg);
+	}
+	return 0;
+too_big:
+	log_info("S%llu %s message over %zu bytes", (unsigned long long)s->sub.id, s->peer, max);
+	free(s->rx);
+	s->rx = NULL;
+	lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"too big", 7);
+	return -1;
+}
+
+void session_drop_topic(struct session *s, enum topic t)
+{
+	if (!(s->topics & TOPIC_BIT(t)))
+		return;
+	s->topics &= (unsigned char)~TOPIC_BIT(t);
+	s->ending &= (unsigned char)~TOPIC_BIT(t);
+	if (t == TOPIC_NEWBLOCK)
+		dlist_del(&s->newblock);
+	else
+		subs_clear(&s->app->index[t == TOPIC_EVENTLOG ? SUBS_EVENTLOG : SUBS_TXNLOG],
+			   t == TOPIC_EVENTLOG ? SUBS_EVENTLOG : SUBS_TXNLOG, &s->sub);
+}
+
+void session_finish_unsubscribe(struct session *s)
+{
+	for (int t = 0; t < TOPIC_COUNT; t++)
+		if (s->ending & TOPIC_BIT(t))
+			session_drop_topic(s, (enum topic)t);
+	s->ndropped = 0;
+	dlist_del(&s->unsubscribing);
+}
+
+void session_closed(struct session *s)
+{
+	if (!s->app)
+		return; /* closed before it was established */
+	contracts_check_cancel(s->check);
+	s->check = NULL;
+	for (int t = 0; t < TOPIC_COUNT; t++)
+		session_drop_topic(s, (enum topic)t);
+	dlist_del(&s->unsubscribing);
+	dlist_del(&s->all);
+	s->app->nsessions--;
+	struct frame *f;
+	while ((f = next_frame(s)))
+		frame_unref(f);
+	free(s->queue);
+	free(s->rx);
+	while (s->held) {
+		struct session_msg *m = s->held;
+		s->held = m->next;
+		free(m);
+	}
+	log_info("S%llu %s disconnected (%zu clients)", (unsigned long long)s->sub.id, s->peer,
+		 s->app->nsessions);
+	s->state = SESSION_CLOSED;
+	s->app = NULL;
+}

@@ -1,0 +1,98 @@
+/* One WebSocket client: its state, subscriptions, pending output and the
+ * query being assembled. lws allocates the struct (per-session data) and
+ * calls into these functions from the protocol callback; every state
+ * change goes through session_set_state. */
+#ifndef ZWS_SESSION_H
+#define ZWS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "frame.h"
+#include "subs.h"
+#include "topic.h"
+
+struct lws;
+struct contracts_check;
+
+enum session_state {
+	SESSION_OPEN = 0, /* reading queries */
+	SESSION_CHECKING, /* an EventLog query waits for contract checks; rx paused */
+	SESSION_CLOSING,  /* a close code is set; closes at the next writable */
+	SESSION_CLOSED,   /* lws closed the connection */
+};
+
+/* A complete message that arrived while a contract check was pending. */
+struct session_msg {
+	struct session_msg *next;
+	bool binary;
+	size_t len;
+	char text[];
+};
+
+struct session {
+	struct lws *wsi;
+	struct zws *app;
+	struct subscriber sub; /* sub.id is the session id (S<id> in logs) */
+	struct dlist all, newblock, unsubscribing;
+	enum session_state state;
+	uint16_t close_code;
+	unsigned char topics;    /* TOPIC_BIT()s subscribed */
+	unsigned char ending;    /* topics dropped after the next block */
+	unsigned char dropped[TOPIC_COUNT]; /* Unsubscribe value, in order */
+	unsigned char ndropped;
+	bool rx_binary;
+	uint64_t stamp;          /* fan-out: last epoch this session was served */
+
+	struct frame **queue;    /* ring of cfg->queue_max pending notifications */
+	unsigned qhead, qcount;
+	struct frame **replies;  /* ring of pending replies, allocated on demand */
+	unsigned rhead, rcount, rcap;
+
+	char *rx;                /* a fragmented message being assembled */
+	size_t rx_len;
+
+	uint64_t rate_ms;        /* token bucket: time of the last refill */
+	unsigned rate_tokens;    /* in thousandths of a query */
+	bool rate_noted;         /* the client was told it hit the limit */
+
+	struct contracts_check *check;
+	struct session_msg *held, *held_tail;
+	char peer[48];
+};
+
+/* LWS_CALLBACK_ESTABLISHED. false: refuse the connection. */
+bool session_open(struct session *s, struct zws *app, struct lws *wsi)
+	__attribute__((warn_unused_result));
+/* LWS_CALLBACK_RECEIVE. Returns -1 to close the connection. */
+int session_receive(struct session *s, const void *in, size_t len);
+/* LWS_CALLBACK_SERVER_WRITEABLE. Returns -1 to close the connection. */
+int session_writeable(struct session *s);
+/* LWS_CALLBACK_CLOSED: unsubscribes everything and frees what hangs off s. */
+void session_closed(struct session *s);
+
+void session_set_state(struct session *s, enum session_state next);
+/* Queues a notification (takes a reference of f). A client already
+ * queue_max notifications behind is dropped instead. */
+void session_send(struct session *s, struct frame *f);
+/* Queues a reply to a query (takes a reference of f). Replies go out
+ * before pending notifications, so an echo precedes the data it enables.
+ * A client that leaves too many replies unread is dropped. */
+void session_reply(struct session *s, struct frame *f);
+/* session_reply with a copy of text. */
+void session_reply_text(struct session *s, const char *text, size_t len);
+/* Sends a close frame with code and closes. */
+void session_close(struct session *s, uint16_t code, const char *why);
+
+/* Called by fan-out after a block was delivered: topics dropped by
+ * Unsubscribe are removed now. */
+void session_finish_unsubscribe(struct session *s);
+/* Drops topic t's subscription at once. */
+void session_drop_topic(struct session *s, enum topic t);
+
+/* session_query.c: handles one complete message. */
+void session_on_message(struct session *s, const char *text, size_t len, bool binary);
+
+#endif
