@@ -1,0 +1,41 @@
+/* The fault plan: which misbehaviour the next JSON-RPC requests get, as set
+ * by POST /fake/fault {"mode":..,"count":K,"delay_ms":D}. Pure. */
+#ifndef ZWS_FAKE_FAULT_H
+#define ZWS_FAKE_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fake_fault_mode {
+	FAKE_FAULT_NONE,
+	FAKE_FAULT_HTTP500,   /* HTTP 500 with a short body */
+	FAKE_FAULT_HTTP429,   /* HTTP 429 with a short body */
+	FAKE_FAULT_GARBAGE,   /* HTTP 200 with text that is not JSON */
+	FAKE_FAULT_TRUNCATED, /* HTTP 200 with the first half of the answer */
+	FAKE_FAULT_SLOW,      /* the right answer after delay_ms */
+	FAKE_FAULT_RATELIMIT, /* every call: error -32000 RPC_RATE_LIMIT */
+	FAKE_FAULT_MISSING,   /* block methods: "Tx Block does not exist" */
+	FAKE_FAULT_CLOSE,     /* connection dropped without an answer */
+};
+
+#define FAKE_FAULT_DEFAULT_DELAY_MS 1000
+#define FAKE_FAULT_MAX_DELAY_MS 600000
+
+struct fake_fault_plan {
+	enum fake_fault_mode mode;
+	int64_t remaining; /* requests still to fault; -1 = until reset */
+	int delay_ms;
+};
+
+/* Parses the control body. count defaults to 1 (-1 = until mode "none"),
+ * delay_ms to 1000. Mode "none" clears the plan. */
+bool fake_fault_parse(const char *text, size_t len, struct fake_fault_plan *out, char *err,
+		      size_t errlen) __attribute__((warn_unused_result));
+
+/* The fault for the next request, consuming one from the plan. */
+enum fake_fault_mode fake_fault_next(struct fake_fault_plan *p);
+
+const char *fake_fault_name(enum fake_fault_mode mode);
+
+#endif

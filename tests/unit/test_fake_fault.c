@@ -1,0 +1,46 @@
+/* fake_fault: parsing the /fake/fault body and consuming the plan. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "fake_fault.h"
+
+Test(fake_fault, plan)
+{
+	static const struct {
+		const char *body;
+		bool ok;
+		enum fake_fault_mode mode;
+		int64_t count;
+		int delay_ms;
+	} cases[] = {
+		{ "{\"mode\":\"http500\",\"count\":2}", true, FAKE_FAULT_HTTP500, 2, 1000 },
+		{ "{\"mode\":\"slow\",\"count\":1,\"delay_ms\":250}", true, FAKE_FAULT_SLOW, 1, 250 },
+		{ "{\"mode\":\"close\"}", true, FAKE_FAULT_CLOSE, 1, 1000 },
+		{ "{\"mode\":\"ratelimit\",\"count\":-1}", true, FAKE_FAULT_RATELIMIT, -1, 1000 },
+		{ "{\"mode\":\"none\",\"count\":5}", true, FAKE_FAULT_NONE, 0, 1000 },
+		{ "{\"mode\":\"explode\"}", false, FAKE_FAULT_NONE, 0, 0 },
+		{ "{\"count\":1}", false, FAKE_FAULT_NONE, 0, 0 },
+		{ "{\"mode\":\"slow\",\"delay_ms\":-4}", false, FAKE_FAULT_NONE, 0, 0 },
+		{ "{\"mode\":\"slow\",\"count\":-2}", false, FAKE_FAULT_NONE, 0, 0 },
+		{ "not json", false, FAKE_FAULT_NONE, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_fault_plan p;
+		char err[128] = "";
+		bool ok = fake_fault_parse(cases[i].body, strlen(cases[i].body), &p, err, sizeof(err));
+		cr_assert_eq(ok, cases[i].ok, "%s: %s", cases[i].body, err);
+		if (!ok) {
+			cr_assert_neq(err[0], '\0');
+			continue;
+		}
+		cr_assert_eq(p.mode, cases[i].mode);
+		cr_assert_eq(p.remaining, cases[i].count);
+		cr_assert_eq(p.delay_ms, cases[i].delay_ms);
+	}
+	struct fake_fault_plan twice = { FAKE_FAULT_GARBAGE, 2, 0 }, forever = { FAKE_FAULT_MISSING, -1, 0 };
+	cr_assert_eq(fake_fault_next(&twice), FAKE_FAULT_GARBAGE);
+	cr_assert_eq(fake_fault_next(&twice), FAKE_FAULT_GARBAGE);
+	cr_assert_eq(fake_fault_next(&twice), FAKE_FAULT_NONE);
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(fake_fault_next(&forever), FAKE_FAULT_MISSING);
+}
