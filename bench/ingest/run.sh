@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark of zws-ingest: backfill throughput and live latency against the
+# fake lookup node, on a throwaway PostgreSQL (tests/pg.sh; fsync off).
+#   bench/ingest/run.sh [BUILD_DIR]        (default: build)
+# Env: BLOCKS (20000), SHAPE (mainnet), LIVE (20), POLL_MS (1000),
+#      PGBASE (directory for the PostgreSQL data, default a temp dir).
+# Prints a markdown table.
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-$SRC/build}
+BIN=$BUILD/bin
+BLOCKS=${BLOCKS:-20000}
+SHAPE=${SHAPE:-mainnet}
+LIVE=${LIVE:-20}
+POLL_MS=${POLL_MS:-1000}
+START=1000001
+HEAD=$((START + BLOCKS - 1))
+T=$(mktemp -d "${PGBASE:-/tmp}/zws-bench-ingest.XXXXXX")
+chmod 755 "$T"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do { kill "$p"; wait "$p"; } 2>/dev/null || true; done
+  "$SRC/tests/pg.sh" stop "$T/pg" >/dev/null 2>&1 || true
+  rm -rf "$T"
+}
+trap cleanup EXIT
+for b in zws-ingest zws-fake-lookup; do
+  [ -x "$BIN/$b" ] || { echo "missing $BIN/$b (cmake --build $BUILD)" >&2; exit 1; }
+done
+cc -O2 -o "$T/notify_latency" "$SRC/bench/ingest/notify_latency.c" $(pkg-config --cflags --libs libpq)
+
+DB=$("$SRC/tests/pg.sh" start "$T/pg")
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN/zws-fake-lookup" --port "$PORT" --height "$HEAD" --shape "$SHAPE" >"$T/fake.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/fake/status" >/dev/null && break; sleep 0.05; done
+
+sql() { psql -X -At "$DB" -c "$1"; }
+t0=$(date +%s.%N)
+"$BIN/zws-ingest" --db "$DB" --lookup "http://127.0.0.1:$PORT" --from-block "$START" --poll-ms "$POLL_MS" >"$T/ingest.log" 2>&1 &
+INGEST=$!
+PIDS+=("$INGEST")
+until [ "$(sql "SELECT block_num FROM ingest_cursor" 2>/dev/null)" = "$HEAD" ]; do
+  kill -0 "$INGEST" || { tail -20 "$T/ingest.log" >&2; exit 1; }
+  sleep 0.05
+done
+t1=$(date +%s.%N)
+secs=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
+txns=$(sql "SELECT count(*) FROM transactions")
+logs=$(sql "SELECT count(*) FROM event_logs")
+rate() { python3 -c "print(f'{$1 / ($t1 - $t0):,.0f}')"; }
+
+lat=$("$T/notify_latency" "$DB" "$PORT" "$LIVE" 300 | tail -n 1)
+
+echo "| zws-ingest backfill ($SHAPE blocks, $(nproc) cores) | value |"
+echo "|---|---|"
+echo "| TxBlocks | $BLOCKS in ${secs}s |"
+echo "| TxBlocks/s | $(rate "$BLOCKS") |"
+echo "| transactions/s | $(rate "$txns") ($txns stored) |"
+echo "| event logs/s | $(rate "$logs") ($logs stored) |"
+echo "| live latency, produce → NOTIFY (poll ${POLL_MS} ms, $LIVE blocks) | ${lat#latency_ms } |"

@@ -1,0 +1,183 @@
+/* Command line parsing for zws-ingest. Every flag takes one value, given as
+ * "--flag VALUE" or "--flag=VALUE"; a table maps each flag to its setter so
+ * adding one is one line. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: zws-ingest --db CONNINFO --lookup URL [options]\n"
+	"Follows a Zilliqa lookup node's TxBlocks into PostgreSQL and NOTIFYs\n"
+	"zws_block for every committed block.\n"
+	"\n"
+	"  --db CONNINFO         libpq conninfo or URI (env ZWS_DB)\n"
+	"  --lookup URL          lookup JSON-RPC endpoint, http:// or https://\n"
+	"                        (env ZWS_LOOKUP)\n"
+	"  --from-block N        first block for a fresh database (default: the\n"
+	"                        lookup's current head); a restart always resumes\n"
+	"                        after the last committed block\n"
+	"  --poll-ms MS          head polling interval when caught up (default 1000)\n"
+	"  --live-distance N     blocks within N of the head are NOTIFYed as live\n"
+	"                        (default 10)\n"
+	"  --batch-blocks N      TxBlocks per batched JSON-RPC request (default 8)\n"
+	"  --inflight N          concurrent requests to the lookup (default 4)\n"
+	"  --timeout-ms MS       per-request timeout (default 15000)\n"
+	"  --backoff-max-ms MS   cap of the retry backoff (default 10000)\n"
+	"  --window N            blocks fetched ahead of the last commit (default 256)\n"
+	"  --log-level L         error, warn, info or debug (default info)\n"
+	"  --help                this text\n";
+
+const char *ingest_config_usage(void)
+{
+	return usage;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	if (*s == '\0' || *s == '-' || *s == '+')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+static bool parse_int(const char *s, int min, int max, int *out)
+{
+	uint64_t v;
+	if (!parse_u64(s, &v) || v < (uint64_t)min || v > (uint64_t)max)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+typedef bool (*setter_fn)(struct ingest_config *cfg, const char *v);
+
+static bool set_db(struct ingest_config *c, const char *v) { c->db = v; return *v != '\0'; }
+static bool set_lookup(struct ingest_config *c, const char *v) { c->lookup = v; return *v != '\0'; }
+static bool set_from(struct ingest_config *c, const char *v)
+{
+	c->has_from_block = true;
+	return parse_u64(v, &c->from_block);
+}
+static bool set_poll(struct ingest_config *c, const char *v) { return parse_int(v, 10, 3600000, &c->poll_ms); }
+static bool set_live(struct ingest_config *c, const char *v) { return parse_u64(v, &c->live_distance); }
+static bool set_batch(struct ingest_config *c, const char *v) { return parse_int(v, 1, 1000, &c->batch_blocks); }
+static bool set_inflight(struct ingest_config *c, const char *v) { return parse_int(v, 1, 64, &c->inflight); }
+static bool set_timeout(struct ingest_config *c, const char *v) { return parse_int(v, 100, 600000, &c->timeout_ms); }
+static bool set_backoff(struct ingest_config *c, const char *v) { return parse_int(v, 100, 3600000, &c->backoff_max_ms); }
+static bool set_window(struct ingest_config *c, const char *v) { return parse_int(v, 1, 100000, &c->window); }
+static bool set_level(struct ingest_config *c, const char *v) { return log_parse_level(v, &c->log_level); }
+
+static const struct option_def {
+	const char *name;
+	setter_fn set;
+	const char *expect;
+} options[] = {
+	{ "--db", set_db, "a conninfo" },
+	{ "--lookup", set_lookup, "a URL" },
+	{ "--from-block", set_from, "a block number" },
+	{ "--poll-ms", set_poll, "milliseconds between 10 and 3600000" },
+	{ "--live-distance", set_live, "a block count" },
+	{ "--batch-blocks", set_batch, "a number between 1 and 1000" },
+	{ "--inflight", set_inflight, "a number between 1 and 64" },
+	{ "--timeout-ms", set_timeout, "milliseconds between 100 and 600000" },
+	{ "--backoff-max-ms", set_backoff, "milliseconds between 100 and 3600000" },
+	{ "--window", set_window, "a number between 1 and 100000" },
+	{ "--log-level", set_level, "error, warn, info or debug" },
+};
+
+static const struct option_def *find_option(const char *arg, size_t len)
+{
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (strlen(options[i].name) == len && strncmp(options[i].name, arg, len) == 0)
+			return &options[i];
+	}
+	return NULL;
+}
+
+static void set_defaults(struct ingest_config *cfg, const char *env_db, const char *env_lookup)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->db = env_db && *env_db ? env_db : NULL;
+	cfg->lookup = env_lookup && *env_lookup ? env_lookup : NULL;
+	cfg->poll_ms = 1000;
+	cfg->live_distance = 10;
+	cfg->batch_blocks = 8;
+	cfg->inflight = 4;
+	cfg->timeout_ms = 15000;
+	cfg->backoff_max_ms = 10000;
+	cfg->window = 256;
+	cfg->log_level = LOG_LEVEL_INFO;
+}
+
+/* Handles argv[*i]; advances *i past a separate value. */
+static bool parse_one(int argc, char **argv, int *i, struct ingest_config *cfg,
+		      char *err, size_t errlen)
+{
+	const char *arg = argv[*i];
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const struct option_def *opt = find_option(arg, len);
+	if (!opt) {
+		snprintf(err, errlen, "unknown option %s (see --help)", arg);
+		return false;
+	}
+	const char *value = eq ? eq + 1 : NULL;
+	if (!value) {
+		if (*i + 1 >= argc) {
+			snprintf(err, errlen, "%s needs %s", opt->name, opt->expect);
+			return false;
+		}
+		value = argv[++*i];
+	}
+	if (!opt->set(cfg, value)) {
+		snprintf(err, errlen, "%s: '%s' is not %s", opt->name, value, opt->expect);
+		return false;
+	}
+	return true;
+}
+
+static bool check_required(const struct ingest_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->db) {
+		snprintf(err, errlen, "--db CONNINFO (or ZWS_DB) is required");
+		return false;
+	}
+	if (!cfg->lookup) {
+		snprintf(err, errlen, "--lookup URL (or ZWS_LOOKUP) is required");
+		return false;
+	}
+	if (strncmp(cfg->lookup, "http://", 7) != 0 && strncmp(cfg->lookup, "https://", 8) != 0) {
+		snprintf(err, errlen, "--lookup: '%s' is not an http:// or https:// URL", cfg->lookup);
+		return false;
+	}
+	return true;
+}
+
+enum config_result ingest_config_parse(int argc, char **argv, const char *env_db,
+				const char *env_lookup, struct ingest_config *cfg,
+				char *err, size_t errlen)
+{
+	set_defaults(cfg, env_db, env_lookup);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cfg->help = true;
+			return CONFIG_HELP;
+		}
+		if (!parse_one(argc, argv, &i, cfg, err, errlen))
+			return CONFIG_ERROR;
+	}
+	if (!check_required(cfg, err, errlen))
+		return CONFIG_ERROR;
+	if (cfg->window < cfg->batch_blocks * cfg->inflight)
+		cfg->window = cfg->batch_blocks * cfg->inflight;
+	return CONFIG_OK;
+}

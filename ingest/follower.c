@@ -1,0 +1,469 @@
+/* Follower state machine on the event loop. Nothing here blocks: the
+ * lookup is reached through evhttp, PostgreSQL through the store thread.
+ * All requests are sent from one place (schedule, run from the "kick"
+ * event), never from inside a lookup callback. Lookup failures of any kind
+ * pause fetching for an exponential backoff; the first failure and the
+ * recovery are logged once each. */
+#include "follower.h"
+
+#include <event2/event.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backoff.h"
+#include "block.h"
+#include "config.h"
+#include "log.h"
+#include "lookup.h"
+#include "progress.h"
+#include "rpc.h"
+#include "store.h"
+#include "window.h"
+
+#define PROGRESS_INTERVAL_S 5
+#define NOT_READY_RETRY_MS 200
+
+struct follower {
+	struct event_base *base;
+	const struct ingest_config *cfg;
+	struct lookup *lookup;
+	struct store *store;
+	struct window *window;
+	struct backoff backoff;
+	bool started, stopping, paused, fatal;
+	bool head_known, head_due, head_inflight;
+	uint64_t head;
+	bool has_committed;
+	uint64_t committed;
+	size_t batch_calls;
+	uint64_t progress_height;
+	double progress_time;
+	struct event *kick_ev, *poll_ev, *backoff_ev, *retry_ev, *progress_ev;
+};
+
+/* One batch request in flight. */
+struct fetch_req {
+	struct follower *f;
+	bool is_head;
+	size_t n;
+	struct window_call calls[];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void kick(struct follower *f)
+{
+	if (!f->stopping)
+		event_active(f->kick_ev, EV_TIMEOUT, 0);
+}
+
+static void add_timer_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	event_add(ev, &tv);
+}
+
+/* A failed request, a lookup error or a rate limit: pause and back off. */
+static void lookup_failed(struct follower *f, const char *reason)
+{
+	int delay = backoff_fail(&f->backoff);
+	if (backoff_is_first(&f->backoff))
+		log_warn("lookup %s failed: %s; retrying in %.2fs", lookup_peer(f->lookup), reason,
+			 delay / 1000.0);
+	else
+		log_debug("lookup %s failed again: %s; retrying in %.2fs", lookup_peer(f->lookup),
+			  reason, delay / 1000.0);
+	f->paused = true;
+	add_timer_ms(f->backoff_ev, (uint64_t)delay);
+}
+
+static void lookup_succeeded(struct follower *f)
+{
+	int n = backoff_succeed(&f->backoff);
+	if (n > 0)
+		log_info("lookup %s recovered after %d failure%s", lookup_peer(f->lookup), n,
+			 n == 1 ? "" : "s");
+}
+
+static void start_at(struct follower *f, uint64_t next, const char *why)
+{
+	window_reset(f->window, next);
+	f->started = true;
+	f->progress_height = next > 0 ? next - 1 : 0;
+	f->progress_time = (double)now_ms() / 1000.0;
+	log_info("following %s from blk=%" PRIu64 " (%s)", lookup_peer(f->lookup), next, why);
+}
+
+/* Positions the window once the store has read the cursor (and, on a
+ * fresh database without --from-block, once the head is known). */
+static void maybe_start(struct follower *f)
+{
+	bool has_cursor;
+	uint64_t cursor;
+	if (f->started || !store_ready(f->store, &has_cursor, &cursor))
+		return;
+	if (has_cursor) {
+		if (f->cfg->has_from_block && f->cfg->from_block != cursor + 1)
+			log_info("--from-block %" PRIu64 " ignored: the database has a cursor",
+				 f->cfg->from_block);
+		f->has_committed = true;
+		f->committed = cursor;
+		start_at(f, cursor + 1, "resuming after the cursor");
+	} else if (f->cfg->has_from_block) {
+		start_at(f, f->cfg->from_block, "--from-block");
+	} else if (f->head_known) {
+		start_at(f, f->head, "fresh database: the lookup's head");
+	}
+}
+
+static void on_response(const struct lookup_response *resp, void *arg);
+
+static bool post_request(struct follower *f, struct fetch_req *req, const struct rpc_call *rc,
+			 size_t n)
+{
+	size_t len;
+	char *body = rpc_batch_request(rc, n, &len);
+	bool ok = body && lookup_post(f->lookup, body, len, on_response, req);
+	free(body);
+	return ok;
+}
+
+static void send_head(struct follower *f)
+{
+	struct fetch_req *req = calloc(1, sizeof(*req));
+	struct rpc_call rc = { .method = "GetLatestTxBlock", .nparams = 0 };
+	if (!req)
+		return;
+	req->f = f;
+	req->is_head = true;
+	if (!post_request(f, req, &rc, 1)) {
+		free(req);
+		return;
+	}
+	f->head_due = false;
+	f->head_inflight = true;
+}
+
+/* Plans and sends one batch of block calls; false when there is nothing
+ * to send. */
+static bool send_blocks(struct follower *f)
+{
+	struct fetch_req *req = malloc(sizeof(*req) + f->batch_calls * sizeof(req->calls[0]));
+	struct rpc_call *rc = malloc(f->batch_calls * sizeof(*rc));
+	bool sent = false;
+	if (req && rc) {
+		req->f = f;
+		req->is_head = false;
+		req->n = window_plan(f->window, f->head, now_ms(), req->calls, f->batch_calls);
+		window_rpc_calls(req->calls, req->n, rc);
+		sent = req->n > 0 && post_request(f, req, rc, req->n);
+		if (!sent && req->n > 0)
+			window_abandon(f->window, req->calls, req->n);
+	}
+	if (!sent)
+		free(req);
+	free(rc);
+	return sent;
+}
+
+static void arm_retry(struct follower *f)
+{
+	uint64_t at = window_next_retry(f->window), now = now_ms();
+	if (at > 0 && !evtimer_pending(f->retry_ev, NULL))
+		add_timer_ms(f->retry_ev, at > now ? at - now : 1);
+}
+
+static void schedule(struct follower *f)
+{
+	if (f->stopping || f->paused)
+		return;
+	if (f->head_due && !f->head_inflight && lookup_idle(f->lookup) > 0)
+		send_head(f);
+	if (!f->started || !f->head_known)
+		return;
+	while (lookup_idle(f->lookup) > 0 && store_backlog(f->store) < (size_t)f->cfg->window) {
+		if (!send_blocks(f))
+			break;
+	}
+	arm_retry(f);
+}
+
+/* Hands every complete block at the front of the window to the store. */
+static void flush_ready(struct follower *f)
+{
+	struct ingest_block *b;
+	while ((b = window_pop(f->window)) != NULL) {
+		bool live = b->num + f->cfg->live_distance >= f->head;
+		uint64_t num = b->num;
+		if (!store_submit_take(f->store, b, f->head, live)) {
+			log_error("blk=%" PRIu64 " cannot be queued: out of memory; stopping", num);
+			txblock_free(b);
+			f->fatal = true;
+			follower_stop(f);
+			return;
+		}
+	}
+}
+
+static void apply_head(struct follower *f, const struct rpc_reply *r)
+{
+	enum rpc_outcome o = rpc_classify(r);
+	uint64_t num = 0;
+	char err[256] = "";
+	if (o == RPC_OUTCOME_NOT_READY)
+		return;
+	enum block_header_status st = o == RPC_OUTCOME_OK
+		? txblock_peek_num(r->result, &num, err, sizeof(err)) : BLOCK_HEADER_BAD;
+	if (st == BLOCK_HEADER_BAD) {
+		lookup_failed(f, o == RPC_OUTCOME_OK ? err
+			      : r->kind == RPC_REPLY_ERROR ? r->message : rpc_outcome_name(o));
+		return;
+	}
+	lookup_succeeded(f);
+	if (st == BLOCK_HEADER_NOT_READY)
+		return;
+	if (!f->head_known || num != f->head)
+		log_debug("head blk=%" PRIu64, num);
+	f->head_known = true;
+	f->head = num;
+	maybe_start(f);
+}
+
+static void apply_blocks(struct follower *f, struct fetch_req *req, const struct rpc_reply *replies)
+{
+	struct window_outcome out;
+	window_apply(f->window, req->calls, req->n, replies, now_ms(), &out);
+	if (out.rate_limited > 0 || out.failed > 0) {
+		char reason[300];
+		snprintf(reason, sizeof(reason), "%s%s", out.rate_limited ? "rate limited: " : "", out.error);
+		lookup_failed(f, reason);
+	} else {
+		lookup_succeeded(f);
+		if (out.not_ready > 0)
+			log_debug("%d block(s) not ready yet: %s", out.not_ready, out.error);
+	}
+	flush_ready(f);
+}
+
+static void request_failed(struct follower *f, struct fetch_req *req, const char *reason)
+{
+	if (req->is_head) {
+		f->head_due = true;
+	} else {
+		window_abandon(f->window, req->calls, req->n);
+	}
+	lookup_failed(f, reason);
+}
+
+/* HTTP 413: the batch was too big for the node; halve it. */
+static bool shrink_batch(struct follower *f)
+{
+	if (f->batch_calls <= 3)
+		return false;
+	size_t smaller = f->batch_calls / 2 < 3 ? 3 : f->batch_calls / 2;
+	log_warn("lookup %s refused a batch of %zu calls (HTTP 413); using %zu",
+		 lookup_peer(f->lookup), f->batch_calls, smaller);
+	f->batch_calls = smaller;
+	return true;
+}
+
+static void handle_response(struct follower *f, struct fetch_req *req,
+			    const struct lookup_response *resp)
+{
+	char reason[300];
+	if (resp->status == 0) {
+		request_failed(f, req, resp->error);
+		return;
+	}
+	if (resp->status == 413 && !req->is_head && shrink_batch(f)) {
+		window_abandon(f->window, req->calls, req->n);
+		return;
+	}
+	if (resp->status != 200) {
+		snprintf(reason, sizeof(reason), "HTTP %d%s", resp->status,
+			 resp->status == 429 ? " (rate limited)" : "");
+		request_failed(f, req, reason);
+		return;
+	}
+	size_t n = req->is_head ? 1 : req->n;
+	struct rpc_reply *replies = calloc(n, sizeof(*replies));
+	struct json_object *root = NULL;
+	if (!replies || !rpc_parse_batch(resp->body, resp->len, n, &root, replies, reason, sizeof(reason))) {
+		request_failed(f, req, replies ? reason : "out of memory");
+		free(replies);
+		return;
+	}
+	if (req->is_head)
+		apply_head(f, &replies[0]);
+	else
+		apply_blocks(f, req, replies);
+	json_object_put(root);
+	free(replies);
+}
+
+static void on_response(const struct lookup_response *resp, void *arg)
+{
+	struct fetch_req *req = arg;
+	struct follower *f = req->f;
+	if (req->is_head)
+		f->head_inflight = false;
+	if (!f->stopping)
+		handle_response(f, req, resp);
+	free(req);
+	kick(f);
+}
+
+static void log_commit(struct follower *f, const struct store_commit *c)
+{
+	f->has_committed = true;
+	f->committed = c->num;
+	if (c->live)
+		log_info("blk=%" PRIu64 " txns=%u events=%u committed in %.1fms", c->num, c->txns,
+			 c->events, c->ms);
+}
+
+static void on_store_wake(void *arg)
+{
+	struct follower *f = arg;
+	struct store_commit commits[256];
+	size_t n;
+	if (!f->started)
+		maybe_start(f);
+	while ((n = store_take_commits(f->store, commits, 256)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			log_commit(f, &commits[i]);
+	}
+	kick(f);
+}
+
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	schedule(arg);
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct follower *f = arg;
+	f->head_due = true;
+	schedule(f);
+}
+
+static void on_backoff_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct follower *f = arg;
+	f->paused = false;
+	f->head_due = true;
+	schedule(f);
+}
+
+static void on_progress(evutil_socket_t fd, short what, void *arg)
+{
+	struct follower *f = arg;
+	double t = (double)now_ms() / 1000.0;
+	if (!f->started || !f->has_committed || !f->head_known)
+		return;
+	double rate = t > f->progress_time && f->committed >= f->progress_height
+		? (double)(f->committed - f->progress_height) / (t - f->progress_time) : 0;
+	f->progress_height = f->committed;
+	f->progress_time = t;
+	if (f->head > f->committed + f->cfg->live_distance) {
+		char line[200];
+		progress_format(f->committed, f->head, rate, line, sizeof(line));
+		log_info("%s", line);
+	}
+}
+
+static bool make_events(struct follower *f)
+{
+	struct timeval poll = { f->cfg->poll_ms / 1000, (f->cfg->poll_ms % 1000) * 1000 };
+	struct timeval progress = { PROGRESS_INTERVAL_S, 0 };
+	f->kick_ev = event_new(f->base, -1, 0, on_kick, f);
+	f->poll_ev = event_new(f->base, -1, EV_PERSIST, on_poll, f);
+	f->backoff_ev = evtimer_new(f->base, on_backoff_done, f);
+	f->retry_ev = evtimer_new(f->base, on_kick, f);
+	f->progress_ev = event_new(f->base, -1, EV_PERSIST, on_progress, f);
+	if (!f->kick_ev || !f->poll_ev || !f->backoff_ev || !f->retry_ev || !f->progress_ev)
+		return false;
+	return event_add(f->poll_ev, &poll) == 0 && event_add(f->progress_ev, &progress) == 0;
+}
+
+struct follower *follower_new(struct event_base *base, const struct ingest_config *cfg,
+			      char *err, size_t errlen)
+{
+	struct follower *f = calloc(1, sizeof(*f));
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	f->base = base;
+	f->cfg = cfg;
+	f->batch_calls = (size_t)cfg->batch_blocks * 3;
+	f->head_due = true;
+	backoff_init(&f->backoff, 250, cfg->backoff_max_ms);
+	f->lookup = lookup_new(base, cfg->lookup, cfg->inflight, cfg->timeout_ms, err, errlen);
+	if (!f->lookup)
+		goto fail;
+	f->window = window_new(cfg->window, NOT_READY_RETRY_MS);
+	if (!f->window || !make_events(f)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	f->store = store_new(base, cfg->db, cfg->backoff_max_ms, on_store_wake, f, err, errlen);
+	if (!f->store)
+		goto fail;
+	kick(f);
+	return f;
+fail:
+	follower_free(f);
+	return NULL;
+}
+
+void follower_stop(struct follower *f)
+{
+	if (f->stopping)
+		return;
+	f->stopping = true;
+	if (f->has_committed)
+		log_info("stopping; last committed blk=%" PRIu64, f->committed);
+	else
+		log_info("stopping");
+	event_base_loopexit(f->base, NULL);
+}
+
+bool follower_failed(const struct follower *f)
+{
+	return f->fatal;
+}
+
+static void free_event(struct event *ev)
+{
+	if (ev) {
+		event_del(ev);
+		event_free(ev);
+	}
+}
+
+void follower_free(struct follower *f)
+{
+	if (!f)
+		return;
+	f->stopping = true;
+	store_free(f->store);
+	lookup_free(f->lookup);
+	window_free(f->window);
+	free_event(f->kick_ev);
+	free_event(f->poll_ev);
+	free_event(f->backoff_ev);
+	free_event(f->retry_ev);
+	free_event(f->progress_ev);
+	free(f);
+}

@@ -1,0 +1,26 @@
+/* The chain follower: polls the lookup's head, fetches blocks through the
+ * fetch window in batched requests, hands complete blocks to the store in
+ * order, and logs progress. Runs on the libevent loop. */
+#ifndef INGEST_FOLLOWER_H
+#define INGEST_FOLLOWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct ingest_config;
+struct follower;
+
+struct follower *follower_new(struct event_base *base, const struct ingest_config *cfg,
+			      char *err, size_t errlen);
+
+/* Stops fetching; the loop can then exit. */
+void follower_stop(struct follower *f);
+
+/* Frees everything; the store finishes or abandons its current block. */
+void follower_free(struct follower *f);
+
+/* True when the follower hit an unrecoverable local error. */
+bool follower_failed(const struct follower *f);
+
+#endif

@@ -1,0 +1,512 @@
+/* The store thread. It takes up to STORE_GROUP queued blocks at a time and
+ * sends them in one libpq pipeline: per block BEGIN, its statements,
+ * COMMIT; one Sync for the group. An error aborts the rest of the group on
+ * the server, so what commits is always a prefix of the queue and the
+ * cursor never skips a block. After a lost connection the thread
+ * reconnects with backoff, re-reads the cursor and drops what it shows as
+ * committed before resending the rest (replays are harmless anyway). */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <event2/event.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "block.h"
+#include "block_sql.h"
+#include "log.h"
+#include "migrate.h"
+
+#define STORE_GROUP 16
+
+struct store_item {
+	struct store_item *next;
+	struct ingest_block *block;
+	struct block_sql *sql;
+	uint64_t head;
+	bool live;
+};
+
+struct store {
+	struct event *wake_ev;
+	int pipe_r, pipe_w;
+	store_wake_cb cb;
+	void *arg;
+	char *conninfo;
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	/* shared, under mu */
+	bool stop;
+	struct store_item *first, *last;
+	size_t backlog;
+	struct store_commit *commits;
+	size_t ncommits, capcommits;
+	bool ready, has_cursor;
+	uint64_t cursor;
+	/* store thread only */
+	PGconn *conn;
+	struct backoff backoff;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void wake_loop(struct store *s)
+{
+	char c = 1;
+	ssize_t w = write(s->pipe_w, &c, 1);
+	(void)w;
+}
+
+/* Sleeps ms unless stopped; returns false when stopping. */
+static bool sleep_unless_stopped(struct store *s, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && pthread_cond_timedwait(&s->cond, &s->mu, &until) == 0)
+		;
+	bool go_on = !s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return go_on;
+}
+
+static void chomp(char *msg)
+{
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+}
+
+/* Logs the start of an outage once, then waits the backoff delay. */
+static void db_failed(struct store *s, const char *what, const char *msg)
+{
+	char m[512];
+	snprintf(m, sizeof(m), "%s", msg);
+	chomp(m);
+	int delay = backoff_fail(&s->backoff);
+	if (backoff_is_first(&s->backoff))
+		log_warn("%s: %s; retrying in %.2fs", what, m, delay / 1000.0);
+	else
+		log_debug("%s again: %s; retrying in %.2fs", what, m, delay / 1000.0);
+	if (s->conn) {
+		PQfinish(s->conn);
+		s->conn = NULL;
+	}
+	sleep_unless_stopped(s, delay);
+}
+
+static void db_succeeded(struct store *s)
+{
+	int n = backoff_succeed(&s->backoff);
+	if (n > 0)
+		log_info("PostgreSQL recovered after %d failure%s", n, n == 1 ? "" : "s");
+}
+
+static void push_commit(struct store *s, const struct store_commit *c)
+{
+	if (s->ncommits == s->capcommits) {
+		size_t cap = s->capcommits ? s->capcommits * 2 : 64;
+		struct store_commit *n = realloc(s->commits, cap * sizeof(*n));
+		if (!n)
+			return;
+		s->commits = n;
+		s->capcommits = cap;
+	}
+	s->commits[s->ncommits++] = *c;
+}
+
+static void item_free(struct store_item *it)
+{
+	block_sql_free(it->sql);
+	txblock_free(it->block);
+	free(it);
+}
+
+/* Removes the first n queued items as committed; under mu. */
+static void pop_committed(struct store *s, size_t n, const double *ms)
+{
+	for (size_t i = 0; i < n && s->first; i++) {
+		struct store_item *it = s->first;
+		struct store_commit c = { it->block->num, (uint32_t)it->block->ntxns,
+					  (uint32_t)it->block->nlogs, ms ? ms[i] : 0, it->live };
+		push_commit(s, &c);
+		s->first = it->next;
+		if (!s->first)
+			s->last = NULL;
+		s->backlog--;
+		s->cursor = it->block->num;
+		s->has_cursor = true;
+		item_free(it);
+	}
+}
+
+static bool read_cursor(struct store *s, bool *has, uint64_t *cursor, char *err, size_t errlen)
+{
+	PGresult *r = PQexec(s->conn, "SELECT block_num FROM ingest_cursor WHERE id = 1");
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+	*has = ok && PQntuples(r) > 0;
+	*cursor = *has ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	PQclear(r);
+	return ok;
+}
+
+static bool prepare_all(struct store *s, char *err, size_t errlen)
+{
+	for (int i = 0; i < BLOCK_SQL_STMT_COUNT; i++) {
+		const struct block_sql_stmt_def *d = &block_sql_stmts[i];
+		PGresult *r = PQprepare(s->conn, d->name, d->sql, d->nparams, NULL);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			snprintf(err, errlen, "preparing %s: %s", d->name, PQresultErrorMessage(r));
+		PQclear(r);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static PGconn *open_conn(const char *conninfo)
+{
+	const char *keys[] = { "application_name", "connect_timeout", "dbname", NULL };
+	const char *vals[] = { "zws-ingest", "10", conninfo, NULL };
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/* Connects, migrates, prepares and syncs the queue with the cursor. */
+static bool connect_db(struct store *s)
+{
+	char err[512] = "";
+	bool has;
+	uint64_t cursor;
+	s->conn = open_conn(s->conninfo);
+	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+		db_failed(s, "PostgreSQL unavailable", s->conn ? PQerrorMessage(s->conn) : "out of memory");
+		return false;
+	}
+	if (!migrate_apply(s->conn, err, sizeof(err)) || !prepare_all(s, err, sizeof(err)) ||
+	    !read_cursor(s, &has, &cursor, err, sizeof(err))) {
+		db_failed(s, "PostgreSQL unavailable", err);
+		return false;
+	}
+	db_succeeded(s);
+	pthread_mutex_lock(&s->mu);
+	size_t done = 0;
+	for (struct store_item *it = s->first; has && it && it->block->num <= cursor; it = it->next)
+		done++;
+	pop_committed(s, done, NULL);
+	s->has_cursor = has || s->has_cursor;
+	s->cursor = has && cursor > s->cursor ? cursor : s->cursor;
+	s->ready = true;
+	pthread_mutex_unlock(&s->mu);
+	wake_loop(s);
+	return true;
+}
+
+/* Waits for queued blocks; returns how many were put in group. */
+static size_t wait_group(struct store *s, struct store_item **group)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && !s->first)
+		pthread_cond_wait(&s->cond, &s->mu);
+	for (struct store_item *it = s->first; !s->stop && it && n < STORE_GROUP; it = it->next)
+		group[n++] = it;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+static bool send_block(PGconn *conn, struct store_item *it)
+{
+	if (!it->sql)
+		it->sql = block_sql_build(it->block, it->head, it->live);
+	if (!it->sql || !PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+		return false;
+	for (int i = 0; i < it->sql->count; i++) {
+		const struct block_sql_params *p = &it->sql->stmts[i];
+		if (!PQsendQueryPrepared(conn, block_sql_stmts[p->stmt].name, p->nparams,
+					 p->values, NULL, NULL, 0))
+			return false;
+	}
+	return PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+}
+
+/* Reads one query's result; false when it did not succeed. A COMMIT
+ * succeeds only if it really committed. */
+static bool read_result(PGconn *conn, bool is_commit, char *err, size_t errlen)
+{
+	PGresult *r = PQgetResult(conn);
+	if (!r) {
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+		return false;
+	}
+	ExecStatusType st = PQresultStatus(r);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (ok && is_commit)
+		ok = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	if (!ok && st == PGRES_FATAL_ERROR && !err[0])
+		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PGresult *end = PQgetResult(conn);
+	PQclear(end);
+	return ok;
+}
+
+/* Reads the results of the sent blocks; returns the committed prefix. */
+static size_t read_group(PGconn *conn, struct store_item **group, size_t n, double t0,
+			 double *ms, char *err, size_t errlen)
+{
+	size_t committed = 0;
+	bool failed = false;
+	for (size_t i = 0; i < n; i++) {
+		bool ok = read_result(conn, false, err, errlen);
+		for (int k = 0; k < group[i]->sql->count; k++)
+			ok = read_result(conn, false, err, errlen) && ok;
+		ok = read_result(conn, true, err, errlen) && ok;
+		if (PQstatus(conn) == CONNECTION_BAD)
+			return committed;
+		if (ok && !failed)
+			ms[committed++] = now_ms() - t0;
+		else
+			failed = true;
+	}
+	PGresult *r = PQgetResult(conn);
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !err[0])
+		snprintf(err, errlen, "pipeline out of step");
+	PQclear(r);
+	return committed;
+}
+
+/* Commits group[0..n) in one pipeline; returns how many committed. On a
+ * broken connection the count is unknown: 0 is returned and the caller
+ * reconnects (connect_db re-reads the cursor). */
+static size_t commit_group(struct store *s, struct store_item **group, size_t n,
+			   double *ms, char *err, size_t errlen)
+{
+	PGconn *conn = s->conn;
+	for (size_t i = 0; i < n; i++) {
+		if (!group[i]->sql)
+			group[i]->sql = block_sql_build(group[i]->block, group[i]->head, group[i]->live);
+		if (!group[i]->sql) {
+			snprintf(err, errlen, "out of memory building blk=%" PRIu64, group[i]->block->num);
+			return 0;
+		}
+	}
+	double t0 = now_ms();
+	bool sent = PQenterPipelineMode(conn);
+	for (size_t i = 0; sent && i < n; i++)
+		sent = send_block(conn, group[i]);
+	sent = sent && PQpipelineSync(conn);
+	if (!sent) {
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+		return 0;
+	}
+	size_t committed = read_group(conn, group, n, t0, ms, err, errlen);
+	log_debug("store: committed %zu of %zu blocks in %.1fms", committed, n, now_ms() - t0);
+	if (PQstatus(conn) == CONNECTION_BAD)
+		return 0;
+	PQexitPipelineMode(conn);
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	return committed;
+}
+
+static void store_group(struct store *s, struct store_item **group, size_t n)
+{
+	double ms[STORE_GROUP];
+	char err[512] = "";
+	size_t done = commit_group(s, group, n, ms, err, sizeof(err));
+	if (done > 0) {
+		pthread_mutex_lock(&s->mu);
+		pop_committed(s, done, ms);
+		pthread_mutex_unlock(&s->mu);
+		wake_loop(s);
+		db_succeeded(s);
+	}
+	if (done == n)
+		return;
+	if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
+		db_failed(s, "PostgreSQL unavailable", err[0] ? err : "connection lost");
+		return;
+	}
+	char what[64];
+	snprintf(what, sizeof(what), "blk=%" PRIu64 " not stored", group[done]->block->num);
+	db_failed(s, what, err);
+}
+
+static bool stopping(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	bool stop = s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
+static void *store_main(void *arg)
+{
+	struct store *s = arg;
+	struct store_item *group[STORE_GROUP];
+	while (!stopping(s)) {
+		if (!s->conn && !connect_db(s))
+			continue;
+		size_t n = wait_group(s, group);
+		if (n > 0)
+			store_group(s, group, n);
+	}
+	return NULL;
+}
+
+static void wake_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *s = arg;
+	char buf[256];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	s->cb(s->arg);
+}
+
+static bool make_pipe(struct store *s)
+{
+	int fds[2];
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+		return false;
+	s->pipe_r = fds[0];
+	s->pipe_w = fds[1];
+	return true;
+}
+
+struct store *store_new(struct event_base *base, const char *conninfo, int backoff_max_ms,
+			store_wake_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->pipe_r = s->pipe_w = -1;
+	s->cb = cb;
+	s->arg = arg;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	backoff_init(&s->backoff, 250, backoff_max_ms);
+	s->conninfo = strdup(conninfo);
+	if (!s->conninfo || !make_pipe(s))
+		goto fail;
+	s->wake_ev = event_new(base, s->pipe_r, EV_READ | EV_PERSIST, wake_read, s);
+	if (!s->wake_ev || event_add(s->wake_ev, NULL) != 0)
+		goto fail;
+	if (pthread_create(&s->thread, NULL, store_main, s) != 0)
+		goto fail;
+	s->thread_started = true;
+	return s;
+fail:
+	snprintf(err, errlen, "cannot start the store thread");
+	store_free(s);
+	return NULL;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	if (s->thread_started)
+		pthread_join(s->thread, NULL);
+	if (s->conn)
+		PQfinish(s->conn);
+	while (s->first) {
+		struct store_item *it = s->first;
+		s->first = it->next;
+		item_free(it);
+	}
+	if (s->wake_ev) {
+		event_del(s->wake_ev);
+		event_free(s->wake_ev);
+	}
+	if (s->pipe_r >= 0)
+		close(s->pipe_r);
+	if (s->pipe_w >= 0)
+		close(s->pipe_w);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cond);
+	free(s->commits);
+	free(s->conninfo);
+	free(s);
+}
+
+bool store_ready(struct store *s, bool *has_cursor, uint64_t *cursor)
+{
+	pthread_mutex_lock(&s->mu);
+	bool ready = s->ready;
+	*has_cursor = s->has_cursor;
+	*cursor = s->cursor;
+	pthread_mutex_unlock(&s->mu);
+	return ready;
+}
+
+bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, bool live)
+{
+	struct store_item *it = calloc(1, sizeof(*it));
+	if (!it)
+		return false;
+	it->block = b;
+	it->head = head;
+	it->live = live;
+	/* Serializing here, on the loop thread, overlaps it with the store
+	 * thread's commits; the store thread only reads the strings. */
+	it->sql = block_sql_build(b, head, live);
+	pthread_mutex_lock(&s->mu);
+	if (s->last)
+		s->last->next = it;
+	else
+		s->first = it;
+	s->last = it;
+	s->backlog++;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	return true;
+}
+
+size_t store_take_commits(struct store *s, struct store_commit *out, size_t max)
+{
+	pthread_mutex_lock(&s->mu);
+	size_t n = s->ncommits < max ? s->ncommits : max;
+	memcpy(out, s->commits, n * sizeof(*out));
+	memmove(s->commits, s->commits + n, (s->ncommits - n) * sizeof(*out));
+	s->ncommits -= n;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+size_t store_backlog(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	size_t n = s->backlog;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}

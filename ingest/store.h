@@ -1,0 +1,53 @@
+/* The block store: a writer thread that owns the PostgreSQL connection and
+ * commits queued blocks in order, one transaction per block holding its
+ * rows, the cursor and the NOTIFY. The event loop never waits on
+ * PostgreSQL: it queues blocks and is woken (through a pipe watched by the
+ * loop) when the store becomes ready or blocks are committed. PostgreSQL
+ * outages are retried with backoff by the thread; nothing queued is lost. */
+#ifndef INGEST_STORE_H
+#define INGEST_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct ingest_block;
+struct store;
+
+struct store_commit {
+	uint64_t num;
+	uint32_t txns;
+	uint32_t events;
+	double ms;  /* from sending the block to its COMMIT */
+	bool live;
+};
+
+typedef void (*store_wake_cb)(void *arg);
+
+/* Starts the thread; it connects, migrates and reads the cursor, then
+ * wakes the loop. */
+struct store *store_new(struct event_base *base, const char *conninfo, int backoff_max_ms,
+			store_wake_cb cb, void *arg, char *err, size_t errlen);
+
+/* Stops the thread after the group of blocks it is committing (each block
+ * is atomic: committed or not at all) and frees everything queued. */
+void store_free(struct store *s);
+
+/* After a wake: whether the store is connected and migrated, and the
+ * last committed block (*has_cursor false on a fresh database). */
+bool store_ready(struct store *s, bool *has_cursor, uint64_t *cursor);
+
+/* Queues b (ownership passes to the store on success); blocks must be
+ * submitted in order without gaps. False (out of memory): b stays the
+ * caller's. */
+bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, bool live)
+	__attribute__((warn_unused_result));
+
+/* Moves up to max commit records into out; returns how many. */
+size_t store_take_commits(struct store *s, struct store_commit *out, size_t max);
+
+/* Blocks queued and not yet committed. */
+size_t store_backlog(struct store *s);
+
+#endif

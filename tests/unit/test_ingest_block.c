@@ -1,0 +1,199 @@
+/* TxBlock assembly and transaction decoding on mainnet blocks 692365
+ * (28 transactions, 13 event logs), 549481 (a failed transaction) and
+ * 1001 (empty), plus the Zilliqa 2 variations. */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "block.h"
+
+static struct json_object *fixture(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
+	struct json_object *doc = json_object_from_file(path);
+	cr_assert(doc, "%s", path);
+	struct json_object *result;
+	cr_assert(json_object_object_get_ex(doc, "result", &result));
+	json_object_get(result);
+	json_object_put(doc);
+	return result;
+}
+
+/* One shard holding every body's ID: the hash lists for a block. */
+static struct json_object *hashes_of(struct json_object *bodies)
+{
+	struct json_object *shard = json_object_new_array(), *all = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(bodies); i++) {
+		struct json_object *id;
+		json_object_object_get_ex(json_object_array_get_idx(bodies, i), "ID", &id);
+		json_object_array_add(shard, json_object_get(id));
+	}
+	json_object_array_add(all, shard);
+	return all;
+}
+
+static struct ingest_block *assemble(const char *header, const char *bodies_name, uint64_t num)
+{
+	char err[256];
+	struct ingest_block *b = txblock_new(num);
+	struct json_object *h = fixture(header);
+	struct json_object *bodies = fixture(bodies_name);
+	struct json_object *hashes = hashes_of(bodies);
+	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK, "%s", err);
+	cr_assert(txblock_add_hashes(b, hashes, false, err, sizeof(err)));
+	cr_assert(txblock_add_bodies(b, bodies, false, err, sizeof(err)));
+	cr_assert(txblock_finish(b, err, sizeof(err)), "%s", err);
+	json_object_put(h);
+	json_object_put(bodies);
+	json_object_put(hashes);
+	return b;
+}
+
+Test(ingest_block, mainnet_692365)
+{
+	struct ingest_block *b = assemble("GetTxBlock.json", "GetTxnBodiesForTxBlock.json", 692365);
+	cr_assert_eq(b->num_txns, 28);
+	cr_assert_eq(b->ntxns, 28);
+	cr_assert_eq(b->nlogs, 13);
+	cr_assert_str_eq(b->hash, "4141618170d709cbcabc20872d5c89e1bdc8df5b7c646576e5dc2aeea59bfec4");
+	cr_assert(b->has_timestamp);
+	cr_assert_eq(b->timestamp_us, 1595863976488744LL);
+	cr_assert_eq(b->num_pages, 1);
+	const struct ingest_txn *t = &b->txns[0];
+	cr_assert_str_eq(t->hash, "304c77801b13a896da46c9471624fb5a6c01b6544680fc83ef181966a050f24a");
+	cr_assert_str_eq(t->from_addr, "1eb03ba948ab480fda77c3ff0724773066f94b02");
+	cr_assert_str_eq(t->to_addr, "07c9d1edb8aa95194033b6783b351409b1cbd355");
+	cr_assert_str_eq(t->amount, "29999000000000");
+	cr_assert_str_eq(t->gas_price, "1000000000");
+	cr_assert_eq(t->nonce, 1);
+	cr_assert(t->success);
+	cr_assert_not(t->is_deploy);
+	struct json_object *r;
+	cr_assert_not(json_object_object_get_ex(t->body, "receipt", &r), "receipt detached");
+	cr_assert(json_object_object_get_ex(t->receipt, "cumulative_gas", &r));
+	/* event logs in block order, 0x + lowercase */
+	int last_pos = -1;
+	for (size_t i = 0; i < b->nlogs; i++) {
+		cr_assert_str_eq(b->logs[i].address, "0x17329229cd84b964130977975054f7725a85381a");
+		cr_assert_geq(b->logs[i].tx_position, last_pos);
+		last_pos = b->logs[i].tx_position;
+		cr_assert(b->logs[i].success);
+	}
+	cr_assert_str_eq(b->logs[0].event_name, "VerifyTweetSuccessful");
+	cr_assert_eq(b->ncontracts, 1);
+	cr_assert_str_eq(b->contracts[0].address, "0x17329229cd84b964130977975054f7725a85381a");
+	cr_assert_not(b->contracts[0].deployed);
+	txblock_free(b);
+}
+
+Test(ingest_block, failed_transaction_keeps_its_receipt)
+{
+	struct ingest_block *b = assemble("GetTxBlock_549481.json",
+					  "GetTxnBodiesForTxBlock_549481_exceptions.json", 549481);
+	cr_assert_eq(b->ntxns, 2);
+	cr_assert(b->txns[0].success);
+	cr_assert_not(b->txns[1].success);
+	cr_assert_str_eq(b->txns[1].from_addr, "9bfec715a6bd658fcb62b0f8cc9bfa2ade71434a");
+	struct json_object *v;
+	cr_assert(json_object_object_get_ex(b->txns[1].receipt, "exceptions", &v));
+	cr_assert(json_object_object_get_ex(b->txns[1].receipt, "errors", &v));
+	txblock_free(b);
+}
+
+Test(ingest_block, header_checks)
+{
+	char err[256];
+	uint64_t num;
+	struct json_object *latest = fixture("GetLatestTxBlock.json");
+	cr_assert_eq(txblock_peek_num(latest, &num, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert_eq(num, 1002353, "the head comes from GetLatestTxBlock, not GetNumTxBlocks");
+	struct ingest_block *b = txblock_new(1002353);
+	cr_assert_eq(txblock_set_header(b, latest, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert_eq(b->num_pages, 5);
+	cr_assert_eq(b->num_txns, 10022);
+	txblock_free(b);
+	/* the Zilliqa 1 placeholder for a future block */
+	struct json_object *header;
+	json_object_object_get_ex(latest, "header", &header);
+	json_object_object_add(header, "BlockNum", json_object_new_string(BLOCK_DUMMY_NUM));
+	b = txblock_new(1002354);
+	cr_assert_eq(txblock_set_header(b, latest, err, sizeof(err)), BLOCK_HEADER_NOT_READY);
+	/* an answer for another block */
+	json_object_object_add(header, "BlockNum", json_object_new_string("5"));
+	cr_assert_eq(txblock_set_header(b, latest, err, sizeof(err)), BLOCK_HEADER_BAD);
+	txblock_free(b);
+	json_object_put(latest);
+}
+
+Test(ingest_block, zilliqa2_without_miner_key_and_mixed_case)
+{
+	char err[256];
+	struct json_object *h = fixture("GetTxBlock_549481.json");
+	struct json_object *header;
+	json_object_object_get_ex(h, "header", &header);
+	json_object_object_del(header, "MinerPubKey");
+	struct json_object *bodies = fixture("GetTxnBodiesForTxBlock_549481_exceptions.json");
+	struct json_object *body = json_object_array_get_idx(bodies, 0);
+	json_object_object_add(body, "toAddr", json_object_new_string("0x92EC2A5FAA67F47D561B83BF1CCF51527E67E43E"));
+	struct json_object *hashes = hashes_of(bodies);
+	struct ingest_block *b = txblock_new(549481);
+	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert(txblock_add_hashes(b, hashes, false, err, sizeof(err)));
+	cr_assert(txblock_add_bodies(b, bodies, false, err, sizeof(err)));
+	cr_assert(txblock_finish(b, err, sizeof(err)), "%s", err);
+	cr_assert_str_eq(b->txns[0].to_addr, "92ec2a5faa67f47d561b83bf1ccf51527e67e43e");
+	txblock_free(b);
+	json_object_put(h);
+	json_object_put(bodies);
+	json_object_put(hashes);
+}
+
+Test(ingest_block, incomplete_answers_are_refused)
+{
+	char err[256];
+	struct json_object *h = fixture("GetTxBlock.json");
+	struct json_object *bodies = fixture("GetTxnBodiesForTxBlock.json");
+	struct json_object *hashes = hashes_of(bodies);
+	json_object_array_del_idx(bodies, 27, 1);
+	struct ingest_block *b = txblock_new(692365);
+	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert(txblock_add_hashes(b, hashes, false, err, sizeof(err)));
+	cr_assert(txblock_add_bodies(b, bodies, false, err, sizeof(err)));
+	cr_assert_not(txblock_finish(b, err, sizeof(err)));
+	cr_assert(strstr(err, "28 hashes and 27 bodies"), "%s", err);
+	txblock_free(b);
+	json_object_put(h);
+	json_object_put(bodies);
+	json_object_put(hashes);
+}
+
+Test(ingest_block, contract_deployment)
+{
+	char err[256];
+	struct json_object *h = fixture("GetTxBlock_549481.json");
+	struct json_object *header;
+	json_object_object_get_ex(h, "header", &header);
+	json_object_object_add(header, "NumTxns", json_object_new_int(1));
+	struct json_object *deploy = fixture("GetTransaction_contract_deploy.json");
+	struct json_object *bodies = json_object_new_array();
+	json_object_array_add(bodies, deploy);
+	struct json_object *hashes = hashes_of(bodies);
+	struct ingest_block *b = txblock_new(549481);
+	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert(txblock_add_hashes(b, hashes, false, err, sizeof(err)));
+	cr_assert(txblock_add_bodies(b, bodies, false, err, sizeof(err)));
+	cr_assert(txblock_finish(b, err, sizeof(err)), "%s", err);
+	cr_assert(b->txns[0].is_deploy);
+	cr_assert(b->txns[0].has_contract);
+	/* sender f1a3d5...cbca, account nonce 8 before the deployment */
+	cr_assert_str_eq(b->txns[0].contract_addr, "7587a6d9b4def93c9c02475f5854c45eb4d9dac4");
+	cr_assert_eq(b->ncontracts, 1);
+	cr_assert(b->contracts[0].deployed);
+	cr_assert_str_eq(b->contracts[0].address, "0x7587a6d9b4def93c9c02475f5854c45eb4d9dac4");
+	txblock_free(b);
+	json_object_put(h);
+	json_object_put(bodies);
+	json_object_put(hashes);
+}

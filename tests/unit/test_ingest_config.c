@@ -1,0 +1,88 @@
+/* zws-ingest command line: defaults, env fallbacks, every flag, errors. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "config.h"
+
+static enum config_result parse(struct ingest_config *cfg, char *err, const char *env_db,
+				const char *env_lookup, int argc, const char **argv)
+{
+	return ingest_config_parse(argc, (char **)argv, env_db, env_lookup, cfg, err, 256);
+}
+
+Test(ingest_config, defaults_and_env)
+{
+	struct ingest_config cfg;
+	char err[256];
+	const char *argv[] = { "zws-ingest" };
+	cr_assert_eq(parse(&cfg, err, "host=/tmp", "http://127.0.0.1:4201", 1, argv), CONFIG_OK);
+	cr_assert_str_eq(cfg.db, "host=/tmp");
+	cr_assert_str_eq(cfg.lookup, "http://127.0.0.1:4201");
+	cr_assert_eq(cfg.poll_ms, 1000);
+	cr_assert_eq(cfg.live_distance, 10);
+	cr_assert_not(cfg.has_from_block);
+	cr_assert_eq(cfg.log_level, LOG_LEVEL_INFO);
+}
+
+Test(ingest_config, flags_override_env)
+{
+	struct ingest_config cfg;
+	char err[256];
+	const char *argv[] = { "zws-ingest", "--db", "dbname=x", "--lookup=https://api.zilliqa.com/",
+			       "--from-block", "692365", "--poll-ms", "250", "--live-distance=3",
+			       "--batch-blocks", "4", "--inflight", "2", "--timeout-ms", "500",
+			       "--backoff-max-ms", "2000", "--window", "64", "--log-level", "debug" };
+	cr_assert_eq(parse(&cfg, err, "host=/tmp", "http://x", (int)(sizeof(argv) / sizeof(argv[0])), argv), CONFIG_OK, "%s", err);
+	cr_assert_str_eq(cfg.db, "dbname=x");
+	cr_assert_str_eq(cfg.lookup, "https://api.zilliqa.com/");
+	cr_assert(cfg.has_from_block);
+	cr_assert_eq(cfg.from_block, 692365);
+	cr_assert_eq(cfg.poll_ms, 250);
+	cr_assert_eq(cfg.live_distance, 3);
+	cr_assert_eq(cfg.batch_blocks, 4);
+	cr_assert_eq(cfg.inflight, 2);
+	cr_assert_eq(cfg.timeout_ms, 500);
+	cr_assert_eq(cfg.backoff_max_ms, 2000);
+	cr_assert_eq(cfg.window, 64);
+	cr_assert_eq(cfg.log_level, LOG_LEVEL_DEBUG);
+}
+
+Test(ingest_config, errors)
+{
+	static const struct {
+		int argc;
+		const char *argv[4];
+		const char *env_db, *env_lookup;
+		const char *err_part;
+	} cases[] = {
+		{ 1, { "zws-ingest" }, NULL, "http://x", "--db" },
+		{ 1, { "zws-ingest" }, "db", NULL, "--lookup" },
+		{ 3, { "zws-ingest", "--lookup", "ftp://x" }, "db", NULL, "not an http" },
+		{ 2, { "zws-ingest", "--bogus" }, "db", "http://x", "unknown option --bogus" },
+		{ 2, { "zws-ingest", "--poll-ms" }, "db", "http://x", "--poll-ms needs" },
+		{ 3, { "zws-ingest", "--poll-ms", "abc" }, "db", "http://x", "'abc' is not" },
+		{ 3, { "zws-ingest", "--from-block", "-1" }, "db", "http://x", "--from-block" },
+		{ 3, { "zws-ingest", "--inflight", "0" }, "db", "http://x", "--inflight" },
+		{ 3, { "zws-ingest", "--log-level", "loud" }, "db", "http://x", "--log-level" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ingest_config cfg;
+		char err[256] = "";
+		cr_assert_eq(parse(&cfg, err, cases[i].env_db, cases[i].env_lookup, cases[i].argc, (const char **)
+				   cases[i].argv), CONFIG_ERROR, "case %zu", i);
+		cr_assert(strstr(err, cases[i].err_part), "case %zu: %s", i, err);
+		cr_assert(strchr(err, '\n') == NULL, "one line");
+	}
+}
+
+Test(ingest_config, help)
+{
+	struct ingest_config cfg;
+	char err[256];
+	const char *argv[] = { "zws-ingest", "--help" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 2, argv), CONFIG_HELP);
+	const char *flags[] = { "--db", "--lookup", "--from-block", "--poll-ms", "--live-distance",
+				"--batch-blocks", "--inflight", "--log-level", "ZWS_DB", "ZWS_LOOKUP" };
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		cr_assert(strstr(ingest_config_usage(), flags[i]), "%s documented", flags[i]);
+}
