@@ -27,7 +27,7 @@
 struct it_proc {
 	pid_t pid;
 	char name[64];
-	char log[512];
+	char log[1024];
 	bool exited;
 	int status;
 };
@@ -193,7 +193,7 @@ static void at_exit_cleanup(void)
 	if (criterion_current_test && getenv("ZWS_IT_QUIET") == NULL) {
 		/* Criterion exposes no per-test verdict in the worker; a marker file
 		 * written on success tells them apart. */
-		char ok[600];
+		char ok[1100];
 		snprintf(ok, sizeof(ok), "%s/.passed", test_log_dir());
 		if (access(ok, F_OK) != 0)
 			dump_logs();
@@ -202,7 +202,7 @@ static void at_exit_cleanup(void)
 
 void it_mark_passed(void)
 {
-	char ok[600];
+	char ok[1100];
 	snprintf(ok, sizeof(ok), "%s/.passed", test_log_dir());
 	FILE *f = fopen(ok, "w");
 	if (f)
