@@ -1,4 +1,6 @@
-# Writes OUT: a C array of {version, name, sql} for every migration in FILES.
+# Writes OUT: a C array of {version, name, sql} for every migration in FILES
+# (paths separated by "|").
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "/* Generated from the sql/ migrations by sql/embed.cmake. Do not edit. */\n#include \"schema.h\"\n\nconst struct schema_migration schema_migrations[] = {\n")
 set(count 0)
 foreach(f ${FILES})
