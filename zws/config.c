@@ -24,11 +24,14 @@ static const char usage[] =
 	"  --rate-limit N/s       queries per second per connection, 0 = off\n"
 	"                         (default 20/s; over it a client is told once\n"
 	"                         and further queries are ignored)\n"
-	"  --max-queue N          notifications a client may fall behind before\n"
-	"                         it is dropped with close code 1008 (default 8,\n"
-	"                         at most 64)\n"
+	"  --max-queue N          notifications a client may fall behind while\n"
+	"                         reading none for a second before it is dropped\n"
+	"                         with close code 1008 (default 8, at most 64;\n"
+	"                         bursts up to 16 times N reach clients that read)\n"
 	"  --lookup-timeout-ms MS longest wait for a contract check (default 3000)\n"
 	"  --workers N            processes sharing the port (default 1)\n"
+	"  --event-loop LOOP      poll, libev or libuv (env ZWS_EVENT_LOOP,\n"
+	"                         default poll)\n"
 	"  --log-level LEVEL      error, warn, info or debug (default info)\n"
 	"  --help                 this text\n";
 
@@ -68,7 +71,7 @@ static bool known_option(const char *name)
 {
 	static const char *const names[] = {
 		"db", "host", "port", "lookup", "max-addresses", "max-message", "rate-limit",
-		"max-queue", "lookup-timeout-ms", "workers", "log-level",
+		"max-queue", "lookup-timeout-ms", "workers", "event-loop", "log-level",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], name) == 0)
@@ -87,7 +90,26 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->queue_max = 8;
 	cfg->workers = 1;
 	cfg->lookup_timeout_ms = 3000;
+	cfg->event_loop = ZWS_LOOP_POLL;
 	cfg->log_level = LOG_LEVEL_INFO;
+}
+
+static const char *const loop_names[] = { "poll", "libev", "libuv" };
+
+const char *config_event_loop_name(enum zws_event_loop loop)
+{
+	return loop_names[loop];
+}
+
+static bool parse_event_loop(const char *s, enum zws_event_loop *out)
+{
+	for (size_t i = 0; i < sizeof(loop_names) / sizeof(loop_names[0]); i++) {
+		if (strcmp(s, loop_names[i]) == 0) {
+			*out = (enum zws_event_loop)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Applies one "--name value"; false with err filled on a bad value. */
@@ -116,6 +138,8 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 600000, &v) && ((cfg->lookup_timeout_ms = (unsigned)v), true);
 	else if (strcmp(name, "workers") == 0)
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->workers = (unsigned)v), true);
+	else if (strcmp(name, "event-loop") == 0)
+		ok = parse_event_loop(value, &cfg->event_loop);
 	else if (strcmp(name, "log-level") == 0)
 		ok = log_parse_level(value, &cfg->log_level);
 	else {
@@ -132,6 +156,7 @@ static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), 
 {
 	static const struct { const char *var, *flag; } vars[] = {
 		{ "ZWS_DB", "db" }, { "ZWS_PORT", "port" }, { "ZWS_LOOKUP", "lookup" },
+		{ "ZWS_EVENT_LOOP", "event-loop" },
 	};
 	for (size_t i = 0; env && i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = env(vars[i].var);

@@ -8,6 +8,13 @@
 
 #include "log.h"
 
+/* The loop lws runs on (see evloop.h). */
+enum zws_event_loop {
+	ZWS_LOOP_POLL,
+	ZWS_LOOP_LIBEV,
+	ZWS_LOOP_LIBUV,
+};
+
 struct zws_config {
 	const char *db;          /* --db / ZWS_DB (required) */
 	const char *host;        /* --host, default 0.0.0.0 */
@@ -19,6 +26,7 @@ struct zws_config {
 	unsigned queue_max;      /* --max-queue, pending messages per client */
 	unsigned workers;        /* --workers, processes sharing the port */
 	unsigned lookup_timeout_ms; /* --lookup-timeout-ms, contract check wait */
+	enum zws_event_loop event_loop; /* --event-loop / ZWS_EVENT_LOOP */
 	enum log_level log_level;   /* --log-level */
 };
 
@@ -32,6 +40,9 @@ enum config_result {
  * Strings in cfg point into argv or the environment. */
 enum config_result config_parse(struct zws_config *cfg, int argc, char *const argv[],
 				const char *(*env)(const char *name), char *err, size_t errlen);
+
+/* "poll", "libev" or "libuv". */
+const char *config_event_loop_name(enum zws_event_loop loop);
 
 /* The --help text. */
 const char *config_usage(void);

@@ -1,25 +1,38 @@
 /* Listening socket owned by zws (see listener.h). lws watches a dup() of
- * it as a raw file; on readable we accept until EAGAIN. One descriptor is
- * kept in reserve so that at the file limit we can still accept, answer
- * 503 and close, instead of leaving clients hanging in the backlog. */
+ * it as a raw file; on readable we accept until EAGAIN. Clients may use
+ * the open-file limit less a few descriptors kept for PostgreSQL
+ * reconnects and lookup requests: a connection accepted above that gets
+ * 503 and is closed before lws sees it. Descriptors are handed out lowest
+ * first, so the number of the accepted one tells how many are open. One
+ * descriptor is also kept in reserve so that if the limit is hit anyway
+ * we can still accept, answer 503 and close, instead of leaving clients
+ * hanging in the backlog. */
 #define _GNU_SOURCE
 #include "listener.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
 
+/* Descriptors not given to clients: PostgreSQL (socket and its dup), the
+ * lookup client, lws's own, with room to spare. */
+#define LISTENER_FD_SPARE 16
+#define LISTENER_FULL_LOG_SECS 10
+
 struct listener {
 	int fd;
 	int reserve_fd;
+	int client_fd_max; /* an accepted descriptor at or above this is refused */
 	struct lws *wsi;
 	struct zws *app;
 	time_t last_full_log;
@@ -73,6 +86,10 @@ struct listener *listener_new(const char *host, int port, char *err, size_t errl
 	}
 	l->fd = fd;
 	l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct rlimit rl;
+	l->client_fd_max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < INT_MAX
+				   ? (int)rl.rlim_cur - LISTENER_FD_SPARE
+				   : INT_MAX;
 	return l;
 }
 
@@ -86,26 +103,37 @@ bool listener_start(struct listener *l, struct zws *app)
 	return l->wsi != NULL;
 }
 
-/* At the file limit: use the reserve descriptor to accept, answer 503, close. */
-static void refuse_one(struct listener *l)
+/* Answers 503 before any upgrade and closes; one log line per
+ * LISTENER_FULL_LOG_SECS. */
+static void refuse(struct listener *l, int fd)
+{
+	char request[2048];
+	ssize_t n = send(fd, busy_response, sizeof(busy_response) - 1, MSG_NOSIGNAL);
+	shutdown(fd, SHUT_WR);
+	/* Whatever of the request is here already is read, so closing sends a
+	 * FIN after the 503 rather than a reset that could overtake it. */
+	n = recv(fd, request, sizeof(request), MSG_DONTWAIT);
+	(void)n;
+	close(fd);
+	l->refused++;
+	time_t now = time(NULL);
+	if (now - l->last_full_log >= LISTENER_FULL_LOG_SECS) {
+		log_warn("at the open-file limit with %zu clients: refusing new connections with 503 "
+			 "(%lu refused so far)", l->app->nsessions, l->refused);
+		l->last_full_log = now;
+	}
+}
+
+/* Out of descriptors altogether: the reserve one lets us accept to refuse. */
+static void refuse_with_reserve(struct listener *l)
 {
 	if (l->reserve_fd < 0)
 		return;
 	close(l->reserve_fd);
 	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t w = write(fd, busy_response, sizeof(busy_response) - 1);
-		(void)w;
-		close(fd);
-		l->refused++;
-	}
+	if (fd >= 0)
+		refuse(l, fd);
 	l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	time_t now = time(NULL);
-	if (now != l->last_full_log) {
-		log_warn("open file limit reached with %zu clients: refusing new connections with 503 "
-			 "(%lu so far)", l->app->nsessions, l->refused);
-		l->last_full_log = now;
-	}
 }
 
 static void accept_all(struct listener *l)
@@ -114,12 +142,16 @@ static void accept_all(struct listener *l)
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
-				refuse_one(l);
+				refuse_with_reserve(l);
 			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 				 errno != ECONNABORTED)
 				log_warn("accept failed: %s", strerror(errno));
 			if (errno != ECONNABORTED && errno != EINTR)
 				return;
+			continue;
+		}
+		if (fd >= l->client_fd_max) {
+			refuse(l, fd);
 			continue;
 		}
 		if (!lws_adopt_socket_vhost(l->app->vhost, fd))

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,10 @@ static pid_t spawn(const struct zws_config *cfg, unsigned n)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* A worker does not outlive its supervisor, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			exit(0);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		exit(run_one(cfg));

@@ -389,6 +389,25 @@ static void collect_results(struct pgfeed *f)
 	}
 }
 
+/* Hands on every notification and finished result libpq holds. Collecting
+ * a result parses whatever else arrived in the same read, NOTIFYs
+ * included, and PQflush may read too; the socket will not wake us again
+ * for what is already buffered, so loop until a pass finds no NOTIFY. */
+static void drain(struct pgfeed *f)
+{
+	bool again = true;
+	while (again && f->conn) {
+		again = false;
+		collect_results(f);
+		PGnotify *n;
+		while (f->conn && (n = PQnotifies(f->conn))) {
+			on_notify(f, n);
+			PQfreemem(n);
+			again = true;
+		}
+	}
+}
+
 /* The socket is readable. false: the connection is gone. */
 static bool on_readable(struct pgfeed *f)
 {
@@ -396,12 +415,7 @@ static bool on_readable(struct pgfeed *f)
 		lost_with_pq_error(f, true);
 		return false;
 	}
-	PGnotify *n;
-	while (f->conn && (n = PQnotifies(f->conn))) {
-		on_notify(f, n);
-		PQfreemem(n);
-	}
-	collect_results(f);
+	drain(f);
 	return f->conn != NULL;
 }
 
@@ -415,8 +429,10 @@ int pgfeed_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		return on_readable(f) ? 0 : -1;
 	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-		if (f && f->conn)
+		if (f && f->conn) {
 			flush(f);
+			drain(f);
+		}
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		if (f && f->wsi == wsi) {
@@ -461,7 +477,10 @@ static void connect_step(lws_sorted_usec_list_t *sul)
 {
 	struct pgfeed *f = container_of(sul, struct pgfeed, sul);
 	if (f->state == PGFEED_DOWN) {
-		f->conn = PQconnectStart(f->app->cfg->db);
+		/* Named, so pg_stat_activity tells zws's connection apart. */
+		static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+		const char *const values[] = { f->app->cfg->db, "zws", NULL };
+		f->conn = PQconnectStartParams(keys, values, 1);
 		if (!f->conn || PQstatus(f->conn) == CONNECTION_BAD) {
 			lost_with_pq_error(f, false);
 			return;

@@ -1,5 +1,6 @@
-/* The lws side of a zws worker (see server.h). The loop is lws's default
- * poll() loop; accepted sockets come from our own listener, so lws itself
+/* The lws side of a zws worker (see server.h). The loop is chosen with
+ * --event-loop (evloop.c has the measurements behind the default); accepted sockets
+ * come from our own listener, so lws itself
  * listens on nothing (CONTEXT_PORT_NO_LISTEN_SERVER). Clients are accepted
  * only once the PostgreSQL feed LISTENs, so no subscriber can miss a block
  * committed after its echo. */
@@ -11,12 +12,22 @@
 #include <string.h>
 
 #include "app.h"
+#include "evloop.h"
 #include "log.h"
 #include "lookup.h"
 #include "pgfeed.h"
 #include "session.h"
 
-#define SERVER_RX_BUFFER 512
+/* lws keeps a receive buffer of this size for every connection for its
+ * whole life. Queries are small and rare, so it is just big enough for any
+ * control frame (125 bytes); a longer query reaches session_receive in
+ * pieces and is assembled there in a buffer that lives only while it
+ * arrives. */
+#define SERVER_RX_BUFFER 128
+/* Handshakes parsed at once; each holds a header table (about 5 KB) only
+ * while its upgrade request is read. More wait for a free table. Bounding
+ * them keeps a connection burst from leaving the heap full of holes. */
+#define SERVER_HEADER_TABLES 64
 #define SERVER_SHUTDOWN_GRACE_US ((lws_usec_t)3 * 1000 * 1000)
 
 static volatile sig_atomic_t stop_requested;
@@ -118,7 +129,8 @@ void server_feed_ready(struct zws *app)
 		return;
 	}
 	app->accepting = true;
-	log_info("zws listening on ws://%s:%d", app->cfg->host, app->cfg->port);
+	log_info("zws listening on ws://%s:%d (%s loop)", app->cfg->host, app->cfg->port,
+		 config_event_loop_name(app->cfg->event_loop));
 }
 
 static bool build_errors(struct zws *app)
@@ -134,7 +146,7 @@ static bool build_errors(struct zws *app)
 	return ok;
 }
 
-static struct lws_context *create_context(struct zws *app)
+static struct lws_context *create_context(struct zws *app, struct evloop *loop)
 {
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
@@ -146,10 +158,12 @@ static struct lws_context *create_context(struct zws *app)
 	info.uid = -1;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.retry_and_idle_policy = &idle_policy;
+	info.max_http_header_pool = SERVER_HEADER_TABLES;
+	evloop_configure(loop, &info);
 	return lws_create_context(&info);
 }
 
-static int run_loop(struct zws *app)
+static int run_loop(struct zws *app, struct evloop *loop)
 {
 	signal_context = app->context;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -157,19 +171,20 @@ static int run_loop(struct zws *app)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pgfeed_start(app->feed);
-	while (!app->done && lws_service(app->context, 0) >= 0)
+	while (!app->done && evloop_run_once(loop, app->context))
 		;
 	log_info("stopped");
 	return 0;
 }
 
-static void app_free(struct zws *app)
+static void app_free(struct zws *app, struct evloop *loop)
 {
 	if (app->context)
 		lws_sul_cancel(&shutdown_deadline);
 	pgfeed_stop(app->feed);
 	if (app->context)
-		lws_context_destroy(app->context);
+		evloop_destroy_context(loop, app->context);
+	evloop_free(loop);
 	signal_context = NULL;
 	pgfeed_free(app->feed);
 	lookup_free(app->lookup);
@@ -185,6 +200,7 @@ static void app_free(struct zws *app)
 int server_run(const struct zws_config *cfg, struct listener *l)
 {
 	struct zws app = { .cfg = cfg, .listener = l };
+	struct evloop *loop = NULL;
 	char err[160] = "";
 	int rc = 1;
 	dlist_init(&app.sessions);
@@ -196,12 +212,15 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 		log_error("%s", err);
 	else if (!build_errors(&app) || !(app.feed = pgfeed_new(&app)))
 		log_error("out of memory");
-	else if (!(app.context = create_context(&app)))
-		log_error("cannot create the lws context");
+	else if (!(loop = evloop_new(cfg->event_loop)))
+		log_error("cannot create the %s event loop", config_event_loop_name(cfg->event_loop));
+	else if (!(app.context = create_context(&app, loop)))
+		log_error("cannot create the lws context on the %s loop",
+			  config_event_loop_name(cfg->event_loop));
 	else if (!(app.vhost = lws_get_vhost_by_name(app.context, "zws")))
 		log_error("lws created no vhost");
 	else
-		rc = run_loop(&app);
-	app_free(&app);
+		rc = run_loop(&app, loop);
+	app_free(&app, loop);
 	return rc;
 }

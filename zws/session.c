@@ -1,13 +1,16 @@
 /* WebSocket session lifecycle: state transitions, the bounded output
  * queue of shared frames, and reassembly of fragmented queries. A
  * message that arrives whole in one lws buffer is handled in place; only
- * a fragmented one is copied, into a buffer that lives while it arrives,
- * so an idle connection holds no receive memory of its own. */
+ * a larger or fragmented one is copied, into a buffer that grows while it
+ * arrives and is freed once it is handled. The notification ring exists
+ * only while something waits in it. So an idle connection holds no
+ * receive or queue memory of its own. */
 #include "session.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "contracts.h"
 #include "log.h"
@@ -15,6 +18,7 @@
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame header");
 
 #define SESSION_REPLY_SLACK 8
+#define SESSION_RX_FIRST 1024
 #define SESSION_REPLY_UNLIMITED_RATE 256
 
 static const char *const state_names[] = { "open", "checking", "closing", "closed" };
@@ -25,9 +29,6 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 	s->wsi = wsi;
 	s->app = app;
 	s->sub.id = ++app->next_session_id;
-	s->queue = calloc(app->cfg->queue_max, sizeof(*s->queue));
-	if (!s->queue)
-		return false;
 	s->rate_tokens = app->cfg->rate_limit * 1000;
 	s->rate_ms = (uint64_t)(lws_now_usecs() / 1000);
 	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
@@ -75,18 +76,57 @@ void session_close(struct session *s, uint16_t code, const char *why)
 	session_set_state(s, SESSION_CLOSING);
 }
 
-void session_send(struct session *s, struct frame *f)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool queue_grow(struct session *s)
+{
+	unsigned cap = s->qcap ? s->qcap * 2 : s->app->cfg->queue_max;
+	struct frame **q = calloc(cap, sizeof(*q));
+	if (!q)
+		return false;
+	for (unsigned i = 0; i < s->qcount; i++)
+		q[i] = s->queue[(s->qhead + i) % s->qcap];
+	free(s->queue);
+	s->queue = q;
+	s->qcap = cap;
+	s->qhead = 0;
+	return true;
+}
+
+/* A client that stopped reading: behind by queue_max and silent for
+ * SESSION_STALL_MS, or behind by the burst limit whatever it does. */
+static bool too_slow(const struct session *s, uint64_t now)
 {
 	unsigned max = s->app->cfg->queue_max;
+	if (s->qcount >= max * SESSION_BURST_FACTOR)
+		return true;
+	return s->qcount >= max && now - s->progress_ms >= SESSION_STALL_MS;
+}
+
+void session_send(struct session *s, struct frame *f)
+{
 	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
 		return;
-	if (s->qcount == max) {
-		log_warn("S%llu %s dropped: %u notifications behind, not reading",
-			 (unsigned long long)s->sub.id, s->peer, max);
+	uint64_t now = now_ms();
+	if (too_slow(s, now)) {
+		log_warn("S%llu %s dropped: %u notifications behind, not reading for %llu ms",
+			 (unsigned long long)s->sub.id, s->peer, s->qcount,
+			 (unsigned long long)(now - s->progress_ms));
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow client");
 		return;
 	}
-	s->queue[(s->qhead + s->qcount++) % max] = frame_ref(f);
+	if (s->qcount == s->qcap && !queue_grow(s)) {
+		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+		return;
+	}
+	if (s->qcount == 0)
+		s->progress_ms = now;
+	s->queue[(s->qhead + s->qcount++) % s->qcap] = frame_ref(f);
 	lws_callback_on_writable(s->wsi);
 }
 
@@ -166,8 +206,13 @@ static struct frame *next_frame(struct session *s)
 	if (!s->qcount)
 		return NULL;
 	f = s->queue[s->qhead];
-	s->qhead = (s->qhead + 1) % s->app->cfg->queue_max;
-	s->qcount--;
+	s->qhead = (s->qhead + 1) % s->qcap;
+	s->progress_ms = now_ms();
+	if (--s->qcount == 0) {
+		free(s->queue);
+		s->queue = NULL;
+		s->qhead = s->qcap = 0;
+	}
 	return f;
 }
 
@@ -221,6 +266,22 @@ static void deliver(struct session *s, const char *text, size_t len, bool binary
 		session_on_message(s, text, len, binary);
 }
 
+/* Makes the assembly buffer hold at least need bytes. */
+static bool rx_reserve(struct session *s, size_t need)
+{
+	if (need <= s->rx_cap)
+		return true;
+	size_t cap = s->rx_cap ? s->rx_cap : SESSION_RX_FIRST;
+	while (cap < need)
+		cap *= 2;
+	char *rx = realloc(s->rx, cap);
+	if (!rx)
+		return false;
+	s->rx = rx;
+	s->rx_cap = (uint32_t)cap;
+	return true;
+}
+
 int session_receive(struct session *s, const void *in, size_t len)
 {
 	bool first = lws_is_first_fragment(s->wsi), last = lws_is_final_fragment(s->wsi) &&
@@ -238,13 +299,14 @@ int session_receive(struct session *s, const void *in, size_t len)
 	}
 	if (s->rx_len + len > max)
 		goto too_big;
-	if (!s->rx && !(s->rx = malloc(max + 1)))
+	if (!rx_reserve(s, s->rx_len + len))
 		return -1;
 	memcpy(s->rx + s->rx_len, in, len);
 	s->rx_len += len;
 	if (last) {
 		char *msg = s->rx;
 		s->rx = NULL;
+		s->rx_cap = 0;
 		deliver(s, msg, s->rx_len, s->rx_binary);
 		free(msg);
 	}
@@ -253,6 +315,7 @@ too_big:
 	log_info("S%llu %s message over %zu bytes", (unsigned long long)s->sub.id, s->peer, max);
 	free(s->rx);
 	s->rx = NULL;
+	s->rx_cap = 0;
 	lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"too big", 7);
 	return -1;
 }

@@ -46,13 +46,16 @@ struct session {
 	bool rx_binary;
 	uint64_t stamp;          /* fan-out: last epoch this session was served */
 
-	struct frame **queue;    /* ring of cfg->queue_max pending notifications */
-	unsigned qhead, qcount;
+	struct frame **queue;    /* ring of pending notifications, allocated
+				  * only while one is pending */
+	unsigned qhead, qcount, qcap;
+	uint64_t progress_ms;    /* last time the client took a notification,
+				  * or its queue went from empty to pending */
 	struct frame **replies;  /* ring of pending replies, allocated on demand */
 	unsigned rhead, rcount, rcap;
 
 	char *rx;                /* a fragmented message being assembled */
-	size_t rx_len;
+	uint32_t rx_len, rx_cap;
 
 	uint64_t rate_ms;        /* token bucket: time of the last refill */
 	unsigned rate_tokens;    /* in thousandths of a query */
@@ -62,6 +65,9 @@ struct session {
 	struct session_msg *held, *held_tail;
 	char peer[48];
 };
+
+#define SESSION_STALL_MS 1000
+#define SESSION_BURST_FACTOR 16
 
 /* LWS_CALLBACK_ESTABLISHED. false: refuse the connection. */
 bool session_open(struct session *s, struct zws *app, struct lws *wsi)
@@ -74,8 +80,12 @@ int session_writeable(struct session *s);
 void session_closed(struct session *s);
 
 void session_set_state(struct session *s, enum session_state next);
-/* Queues a notification (takes a reference of f). A client already
- * queue_max notifications behind is dropped instead. */
+/* Queues a notification (takes a reference of f). A client that is
+ * queue_max notifications behind and has taken none for
+ * SESSION_STALL_MS is dropped instead; so is one SESSION_BURST_FACTOR
+ * times queue_max behind. A burst of blocks (a catch-up after an outage)
+ * thus reaches clients that read, while one that stopped reading is gone
+ * within a second or two. */
 void session_send(struct session *s, struct frame *f);
 /* Queues a reply to a query (takes a reference of f). Replies go out
  * before pending notifications, so an echo precedes the data it enables.

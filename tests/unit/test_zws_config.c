@@ -17,6 +17,8 @@ static const char *some_env(const char *name)
 		return "5000";
 	if (strcmp(name, "ZWS_LOOKUP") == 0)
 		return "http://127.0.0.1:4201";
+	if (strcmp(name, "ZWS_EVENT_LOOP") == 0)
+		return "libuv";
 	return NULL;
 }
 
@@ -41,6 +43,9 @@ static const struct config_case cases[] = {
 	{ { "--db", "x", "--log-level", "loud" }, CONFIG_ERROR, "--log-level" },
 	{ { "--db", "x", "--max-addresses", "-1" }, CONFIG_ERROR, "--max-addresses" },
 	{ { "--db", "x", "--workers", "0" }, CONFIG_ERROR, "--workers" },
+	{ { "--db", "x", "--event-loop", "poll" }, CONFIG_OK, NULL },
+	{ { "--db", "x", "--event-loop=libuv" }, CONFIG_OK, NULL },
+	{ { "--db", "x", "--event-loop", "epoll" }, CONFIG_ERROR, "--event-loop" },
 };
 
 Test(zws_config, table)
@@ -73,7 +78,23 @@ Test(zws_config, defaults)
 	cr_expect_eq(cfg.max_message, 16384);
 	cr_expect_eq(cfg.rate_limit, 20);
 	cr_expect_eq(cfg.workers, 1);
+	cr_expect_eq(cfg.event_loop, ZWS_LOOP_POLL);
 	cr_expect_eq(cfg.log_level, LOG_LEVEL_INFO);
+}
+
+Test(zws_config, event_loop_names)
+{
+	static const struct { const char *name; enum zws_event_loop loop; } loops[] = {
+		{ "poll", ZWS_LOOP_POLL }, { "libev", ZWS_LOOP_LIBEV }, { "libuv", ZWS_LOOP_LIBUV },
+	};
+	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
+		char *argv[] = { "zws", "--db", "x", "--event-loop", (char *)loops[i].name };
+		struct zws_config cfg;
+		char err[200];
+		cr_assert_eq(config_parse(&cfg, 5, argv, no_env, err, sizeof(err)), CONFIG_OK, "%s", err);
+		cr_expect_eq(cfg.event_loop, loops[i].loop);
+		cr_expect_str_eq(config_event_loop_name(cfg.event_loop), loops[i].name);
+	}
 }
 
 Test(zws_config, environment_then_flags)
@@ -87,6 +108,7 @@ Test(zws_config, environment_then_flags)
 	cr_expect_eq(cfg.port, 6000, "a flag beats the environment");
 	cr_expect_eq(cfg.rate_limit, 50);
 	cr_expect_eq(cfg.max_message, 4096);
+	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBUV);
 	char *argv2[] = { "zws" };
 	cr_assert_eq(config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
 	cr_expect_eq(cfg.port, 5000);
@@ -96,7 +118,8 @@ Test(zws_config, usage_names_every_flag)
 {
 	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses",
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
-				       "--lookup-timeout-ms", "--log-level", "ZWS_DB", "ZWS_PORT", "ZWS_LOOKUP" };
+				       "--lookup-timeout-ms", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
+				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }

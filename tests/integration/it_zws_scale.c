@@ -1,0 +1,228 @@
+/* zws under pressure: a client that stops reading is dropped while the
+ * others keep receiving; two workers share the port and every client gets
+ * each block once; at the open-file limit new clients get HTTP 503; when
+ * PostgreSQL kills zws's connection, zws reconnects and blocks keep coming. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char newblock[] = "{\"query\":\"NewBlock\"}";
+
+static struct it_ws *subscribed(int port)
+{
+	struct it_ws *ws = it_ws_connect(port, 5000);
+	cr_assert(ws, "WebSocket handshake with zws failed");
+	cr_assert(it_ws_send(ws, newblock));
+	char *echo = it_ws_recv(ws, 5000);
+	cr_assert(echo && strcmp(echo, newblock) == 0, "NewBlock echo, got %s", echo ? echo : "nothing");
+	free(echo);
+	return ws;
+}
+
+/* Asserts ws's next message is the notification of block num. */
+static void expect_block(struct it_ws *ws, long long num)
+{
+	char want[48];
+	snprintf(want, sizeof(want), "\"BlockNum\":\"%lld\"", num);
+	char *m = it_ws_recv(ws, 15000);
+	cr_assert(m, "no notification for block %lld", num);
+	cr_assert(strstr(m, want), "expected block %lld, got %.120s", num, m);
+	free(m);
+}
+
+/* A client with a tiny receive buffer that subscribes and never reads. */
+static int stalled_client(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+	cr_assert(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	char req[256];
+	int n = snprintf(req, sizeof(req),
+			 "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+			 port);
+	cr_assert(write(fd, req, (size_t)n) == n);
+	/* A masked text frame with a zero mask: the payload goes as is. */
+	unsigned char frame[6 + sizeof(newblock)] = { 0x81, 0x80 | (sizeof(newblock) - 1), 0, 0, 0, 0 };
+	memcpy(frame + 6, newblock, sizeof(newblock) - 1);
+	cr_assert(write(fd, frame, 6 + sizeof(newblock) - 1) == (ssize_t)(6 + sizeof(newblock) - 1));
+	return fd;
+}
+
+/* Reads fd to its end; true if the server ended the connection. */
+static bool drained_to_close(int fd, int timeout_ms)
+{
+	char buf[65536];
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	do {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) > 0 && read(fd, buf, sizeof(buf)) <= 0)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec < end.tv_sec);
+	return false;
+}
+
+Test(scale, client_that_stops_reading_is_dropped, .timeout = 120)
+{
+	struct it_stack s;
+	const char *const zws_args[] = { "--max-queue", "2", NULL };
+	struct it_stack_opts o = { .height = 1000, .lookup_args = (const char *const[]){ "--shape", "mainnet", NULL },
+				   .zws_args = zws_args };
+	it_stack_start(&s, &o);
+	struct it_ws *reader = subscribed(s.zws_port);
+	int stalled = stalled_client(s.zws_port);
+	long long head = 1000;
+	bool dropped = false;
+	/* The kernel's socket buffers take a few hundred KB first. */
+	for (int round = 0; round < 60 && !dropped; round++) {
+		long long from = head;
+		head = it_lookup_produce(s.lookup_port, 10);
+		for (long long b = from + 1; b <= head; b++)
+			expect_block(reader, b);
+		dropped = it_log_wait(s.zws, "notifications behind, not reading", 50);
+	}
+	cr_assert(dropped, "the stalled client was not dropped after %lld blocks", head - 1000);
+	cr_assert(it_log_wait(s.zws, "closing with 1008: slow client", 1000));
+	cr_assert(drained_to_close(stalled, 15000), "zws keeps the dropped client's connection open");
+	close(stalled);
+	/* The reader is not disturbed. */
+	head = it_lookup_produce(s.lookup_port, 1);
+	expect_block(reader, head);
+	it_ws_close(reader);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
+/* Sockets pid holds. */
+static int sockets_of(pid_t pid)
+{
+	char path[64], link[64];
+	char fd[600];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		snprintf(fd, sizeof(fd), "%s/%s", path, e->d_name);
+		ssize_t len = readlink(fd, link, sizeof(link) - 1);
+		n += len > 0 && strncmp(link, "socket:", 7) == 0;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int workers_of(pid_t parent, pid_t *out, int max)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
+	FILE *f = fopen(path, "r");
+	int n = 0, pid;
+	while (f && n < max && fscanf(f, "%d", &pid) == 1)
+		out[n++] = pid;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+#define WORKER_CLIENTS 24
+
+Test(scale, two_workers_share_the_port_and_each_client_gets_each_block_once, .timeout = 120)
+{
+	struct it_stack s;
+	const char *const zws_args[] = { "--workers", "2", NULL };
+	struct it_stack_opts o = { .height = 1000, .zws_args = zws_args };
+	it_stack_start(&s, &o);
+	pid_t workers[4];
+	cr_assert_eq(workers_of(it_proc_pid(s.zws), workers, 4), 2, "zws --workers 2 runs two workers");
+	int before[2] = { sockets_of(workers[0]), sockets_of(workers[1]) };
+	struct it_ws *ws[WORKER_CLIENTS];
+	for (int i = 0; i < WORKER_CLIENTS; i++)
+		ws[i] = subscribed(s.zws_port);
+	for (int w = 0; w < 2; w++)
+		cr_assert_gt(sockets_of(workers[w]), before[w], "worker %d serves no client", w);
+	cr_assert_eq(it_lookup_produce(s.lookup_port, 2), 1002);
+	for (int i = 0; i < WORKER_CLIENTS; i++) {
+		expect_block(ws[i], 1001);
+		expect_block(ws[i], 1002);
+	}
+	for (int i = 0; i < WORKER_CLIENTS; i++) {
+		cr_assert(it_ws_silent(ws[i], i ? 20 : 500), "client %d got a block twice", i);
+		it_ws_close(ws[i]);
+	}
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
+Test(scale, at_the_file_limit_new_clients_get_503, .timeout = 120)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000, .no_zws = true };
+	it_stack_start(&s, &o);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", it_free_port());
+	char *const argv[] = { "/usr/bin/prlimit", "--nofile=64:64", (char *)it_bin("zws"), "--db", s.db,
+			       "--host", "127.0.0.1", "--port", port, NULL };
+	struct it_proc *zws = it_proc_start("zws", argv);
+	cr_assert(it_wait_port(atoi(port), 10000), "zws did not open its port");
+	struct it_ws *ws[64];
+	int open = 0, status = 0;
+	while (open < 64 && (ws[open] = it_ws_connect(atoi(port), 5000)))
+		open++;
+	status = it_ws_connect_status(atoi(port), 5000);
+	cr_assert_eq(status, 503, "after %d clients the handshake answered %d", open, status);
+	cr_assert_gt(open, 20, "only %d clients fit under a limit of 64 files", open);
+	cr_assert(it_log_wait(zws, "refusing new connections with 503", 2000));
+	cr_assert_eq(it_ws_connect_status(atoi(port), 5000), 503);
+	/* A client that leaves makes room for another. */
+	it_ws_close(ws[--open]);
+	bool back = false;
+	for (int i = 0; i < 50 && !back; i++) {
+		back = it_ws_connect_status(atoi(port), 5000) == 101;
+		if (!back)
+			usleep(100000);
+	}
+	cr_assert(back, "a freed slot is not offered again");
+	while (open)
+		it_ws_close(ws[--open]);
+	cr_assert_eq(it_proc_stop(zws, SIGTERM, 10000), 0);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
+Test(scale, zws_reconnects_when_postgresql_drops_it, .timeout = 120)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	struct it_ws *ws = subscribed(s.zws_port);
+	cr_assert_eq(it_lookup_produce(s.lookup_port, 1), 1001);
+	expect_block(ws, 1001);
+	cr_assert_eq(it_db_count(s.db, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+				       " WHERE datname = current_database() AND application_name = 'zws'"),
+		     1, "zws's connection is named in pg_stat_activity");
+	cr_assert(it_log_wait(s.zws, "PostgreSQL unavailable", 10000), "zws notices the lost connection");
+	cr_assert(it_log_wait(s.zws, "PostgreSQL reconnected", 15000), "zws reconnects");
+	cr_assert_eq(it_lookup_produce(s.lookup_port, 2), 1003);
+	expect_block(ws, 1002);
+	expect_block(ws, 1003);
+	it_ws_close(ws);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
