@@ -19,8 +19,8 @@ cd "$src"
 ZWS_PORT=$port ZWS_DEMO_LOOKUP_PORT=$lookup_port ZWS_DEMO_INTERVAL_MS=500 \
   setsid ./scripts/demo.sh >"$out/demo.log" 2>&1 &
 demo_pid=$!
-for _ in $(seq 300); do grep -q "ZWS is running: ws://127.0.0.1:$port" "$out/demo.log" && break; sleep 0.2; done
-grep -q "ZWS is running: ws://127.0.0.1:$port" "$out/demo.log" || fail "no ws:// URL printed within 60 s"
+for _ in $(seq 1500); do grep -q "ZWS is running: ws://127.0.0.1:$port" "$out/demo.log" && break; sleep 0.2; done
+grep -q "ZWS is running: ws://127.0.0.1:$port" "$out/demo.log" || fail "no ws:// URL printed within 300 s (it builds first)"
 grep -q "zws-cat ws://127.0.0.1:$port" "$out/demo.log" || fail "no way to watch notifications printed"
 
 "$bin/zws-cat" --count 3 --timeout 20 "ws://127.0.0.1:$port" '{"query":"NewBlock"}' >"$out/msgs" \
