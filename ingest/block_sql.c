@@ -1,9 +1,10 @@
-/* SQL for storing a block. Each table is filled by one prepared statement
- * whose rows come from unnest() over array parameters, so a block with 28
- * transactions is still a handful of statements. A block first deletes any
- * earlier copy of itself (the foreign keys cascade), so replaying it
- * leaves exactly one copy and plain INSERTs suffice; the cursor only moves
- * forward. */
+/* SQL for storing groups of blocks. Each table is filled by one prepared
+ * statement whose rows come from unnest() over array parameters, so a
+ * group of 64 blocks of 28 transactions is still a handful of statements.
+ * A group first deletes any earlier copy of its blocks from every table,
+ * so replaying leaves exactly one copy and plain INSERTs suffice; the
+ * cursor only moves forward. Array literals are built per block, once; a
+ * group joins its blocks' literals. */
 #include "block_sql.h"
 
 #include <inttypes.h>
@@ -16,29 +17,32 @@
 
 const struct block_sql_stmt_def block_sql_stmts[BLOCK_SQL_STMT_COUNT] = {
 	[BLOCK_SQL_REPLACE] = { "zi_replace",
-		"DELETE FROM tx_blocks WHERE block_num = $1", 1 },
-	[BLOCK_SQL_TX_BLOCK] = { "zi_tx_block",
-		"INSERT INTO tx_blocks (block_num, block_hash, num_txns, timestamp_us, tx_block, tx_hashes)"
-		" VALUES ($1, $2, $3, $4, $5, $6)", 6 },
-	[BLOCK_SQL_SHARDS] = { "zi_shards",
-		"INSERT INTO tx_block_shards (block_num, shard, tx_hashes)"
-		" SELECT $1, (s.ord - 1)::int, ARRAY(SELECT json_array_elements_text(s.list))"
-		" FROM json_array_elements($2::json) WITH ORDINALITY AS s(list, ord)", 2 },
+		"WITH s AS (DELETE FROM tx_block_shards WHERE block_num BETWEEN $1::bigint AND $2::bigint),"
+		" t AS (DELETE FROM transactions WHERE block_num BETWEEN $1::bigint AND $2::bigint),"
+		" e AS (DELETE FROM event_logs WHERE block_num BETWEEN $1::bigint AND $2::bigint)"
+		" DELETE FROM tx_blocks WHERE block_num BETWEEN $1::bigint AND $2::bigint", 2 },
+	[BLOCK_SQL_BLOCKS] = { "zi_blocks",
+		"WITH b AS (INSERT INTO tx_blocks (block_num, block_hash, num_txns, timestamp_us, tx_block,"
+		" tx_hashes) SELECT * FROM unnest($1::text[]::bigint[], $2::text[], $3::text[]::int[],"
+		" $4::text[]::bigint[], $5::text[]::json[], $6::text[]::json[]) RETURNING block_num, tx_hashes)"
+		" INSERT INTO tx_block_shards (block_num, shard, tx_hashes)"
+		" SELECT b.block_num, (s.ord - 1)::int, ARRAY(SELECT json_array_elements_text(s.list))"
+		" FROM b, json_array_elements(b.tx_hashes) WITH ORDINALITY AS s(list, ord)", 6 },
 	[BLOCK_SQL_TXNS] = { "zi_txns",
-		"INSERT INTO transactions (tx_hash, block_num, position, from_addr, to_addr, amount,"
+		"INSERT INTO transactions (block_num, tx_hash, position, from_addr, to_addr, amount,"
 		" nonce, gas_price, gas_limit, success, is_deploy, contract_addr, receipt, body)"
-		" SELECT h, $1, p, f, t, a, n, gp, gl, s, d, c, r, b FROM unnest($2::text[], $3::int[],"
-		" $4::text[], $5::text[], $6::numeric[], $7::bigint[], $8::numeric[], $9::numeric[],"
-		" $10::bool[], $11::bool[], $12::text[], $13::json[], $14::json[])"
-		" AS u(h, p, f, t, a, n, gp, gl, s, d, c, r, b)", 14 },
+		" SELECT * FROM unnest($1::text[]::bigint[], $2::text[], $3::text[]::int[], $4::text[],"
+		" $5::text[], $6::text[]::numeric[], $7::text[]::bigint[], $8::text[]::numeric[],"
+		" $9::text[]::numeric[], $10::text[]::bool[], $11::text[]::bool[], $12::text[],"
+		" $13::text[], $14::text[])", 14 },
 	[BLOCK_SQL_EVENT_LOGS] = { "zi_event_logs",
 		"INSERT INTO event_logs (block_num, tx_position, log_index, tx_hash, address,"
-		" event_name, params, success) SELECT $1, p, i, h, a, e, pr, s FROM unnest($2::int[],"
-		" $3::int[], $4::text[], $5::text[], $6::text[], $7::json[], $8::bool[])"
-		" AS u(p, i, h, a, e, pr, s)", 8 },
+		" event_name, params, success) SELECT * FROM unnest($1::text[]::bigint[],"
+		" $2::text[]::int[], $3::text[]::int[], $4::text[], $5::text[], $6::text[], $7::text[],"
+		" $8::text[]::bool[])", 8 },
 	[BLOCK_SQL_CONTRACTS] = { "zi_contracts",
 		"INSERT INTO contracts (address, is_contract, source, block_num)"
-		" SELECT a, true, s, $1 FROM unnest($2::text[], $3::text[]) AS u(a, s)"
+		" SELECT a, true, s, n FROM unnest($1::text[], $2::text[], $3::text[]::bigint[]) AS u(a, s, n)"
 		" ON CONFLICT (address) DO UPDATE SET is_contract = true, source = EXCLUDED.source,"
 		" block_num = EXCLUDED.block_num, checked_at = now()"
 		" WHERE NOT contracts.is_contract"
@@ -49,7 +53,7 @@ const struct block_sql_stmt_def block_sql_stmts[BLOCK_SQL_STMT_COUNT] = {
 		" block_num = GREATEST(ingest_cursor.block_num, EXCLUDED.block_num),"
 		" head = EXCLUDED.head, updated_at = now()", 2 },
 	[BLOCK_SQL_NOTIFY] = { "zi_notify",
-		"SELECT pg_notify('" SCHEMA_NOTIFY_CHANNEL "', $1)", 1 },
+		"SELECT pg_notify('" SCHEMA_NOTIFY_CHANNEL "', p) FROM unnest($1::text[]) AS u(p)", 1 },
 };
 
 static const char *json_text(struct json_object *o)
@@ -57,70 +61,72 @@ static const char *json_text(struct json_object *o)
 	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-static void buf_reserve(struct block_sql_buf *buf, size_t extra)
+static void buf_put(struct block_sql_buf *buf, const void *data, size_t n)
 {
-	if (buf->failed || buf->len + extra + 1 <= buf->cap)
-		return;
-	size_t cap = buf->cap ? buf->cap : 256;
-	while (cap < buf->len + extra + 1)
-		cap *= 2;
-	char *d = realloc(buf->data, cap);
-	if (!d) {
-		buf->failed = true;
-		return;
-	}
-	buf->data = d;
-	buf->cap = cap;
-}
-
-static void buf_put(struct block_sql_buf *buf, const char *s, size_t n)
-{
-	buf_reserve(buf, n);
 	if (buf->failed)
 		return;
-	memcpy(buf->data + buf->len, s, n);
+	if (buf->len + n > buf->cap) {
+		size_t cap = buf->cap ? buf->cap : 256;
+		while (cap < buf->len + n)
+			cap *= 2;
+		char *d = realloc(buf->data, cap);
+		if (!d) {
+			buf->failed = true;
+			return;
+		}
+		buf->data = d;
+		buf->cap = cap;
+	}
+	memcpy(buf->data + buf->len, data, n);
 	buf->len += n;
-	buf->data[buf->len] = '\0';
 }
 
-void block_sql_array_begin(struct block_sql_buf *buf)
+static void put_u32(struct block_sql_buf *buf, uint32_t v)
 {
+	unsigned char be[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+				(unsigned char)(v >> 8), (unsigned char)v };
+	buf_put(buf, be, 4);
+}
+
+void block_sql_elems_add(struct block_sql_buf *buf, const char *elem)
+{
+	size_t n = elem ? strlen(elem) : 0;
+	if (n > INT32_MAX)
+		buf->failed = true;
+	put_u32(buf, elem ? (uint32_t)n : UINT32_MAX); /* -1: NULL */
+	buf_put(buf, elem, n);
+	buf->count++;
+}
+
+void block_sql_elems_free(struct block_sql_buf *buf)
+{
+	free(buf->data);
 	memset(buf, 0, sizeof(*buf));
-	buf_put(buf, "{", 1);
 }
 
-void block_sql_array_add(struct block_sql_buf *buf, const char *elem)
+char *block_sql_array_join(const struct block_sql_buf *const *parts, size_t n, size_t *len)
 {
-	if (buf->len > 1)
-		buf_put(buf, ",", 1);
-	if (!elem) {
-		buf_put(buf, "NULL", 4);
-		return;
-	}
-	size_t n = strlen(elem);
-	buf_reserve(buf, 2 * n + 2);
-	if (buf->failed)
-		return;
-	char *d = buf->data + buf->len;
-	*d++ = '"';
+	struct block_sql_buf out = { 0 };
+	size_t count = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (elem[i] == '"' || elem[i] == '\\')
-			*d++ = '\\';
-		*d++ = elem[i];
+		count += parts[i]->count;
+		out.failed |= parts[i]->failed;
 	}
-	*d++ = '"';
-	*d = '\0';
-	buf->len = (size_t)(d - buf->data);
-}
-
-char *block_sql_array_end(struct block_sql_buf *buf)
-{
-	buf_put(buf, "}", 1);
-	if (buf->failed) {
-		free(buf->data);
+	put_u32(&out, count > 0);      /* dimensions */
+	put_u32(&out, 1);              /* may hold NULLs */
+	put_u32(&out, BLOCK_SQL_TEXT_OID);
+	if (count > 0) {
+		put_u32(&out, (uint32_t)count);
+		put_u32(&out, 1);      /* lower bound */
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_put(&out, parts[i]->data, parts[i]->len);
+	if (out.failed || count > INT32_MAX) {
+		free(out.data);
 		return NULL;
 	}
-	return buf->data;
+	*len = out.len;
+	return out.data;
 }
 
 void block_sql_notify_payload(uint64_t num, bool live, char *out, size_t outlen)
@@ -128,12 +134,174 @@ void block_sql_notify_payload(uint64_t num, bool live, char *out, size_t outlen)
 	snprintf(out, outlen, "{\"block_num\":%" PRIu64 ",\"live\":%s}", num, live ? "true" : "false");
 }
 
-/* Adds a parameter the params struct owns (malloc'ed; NULL = failure). */
+
+/* The array columns of one block, grouped by statement: the columns of
+ * statement BLOCKS, TXNS, EVENT_LOGS and NOTIFY, each in parameter order. */
+enum rows_col {
+	COL_BLOCKS = 0,
+	COL_TXNS = COL_BLOCKS + 6,
+	COL_LOGS = COL_TXNS + 14,
+	COL_NOTIFY = COL_LOGS + 8,
+	COL_COUNT = COL_NOTIFY + 1,
+};
+
+struct block_sql_rows {
+	struct block_sql_buf col[COL_COUNT];
+};
+
+/* One array column; column(x, i, tmp) yields row i's value. */
+typedef const char *(*column_fn)(const struct ingest_block *b, size_t i, char tmp[32]);
+
+static const char *fmt_int(char tmp[32], long long v)
+{
+	snprintf(tmp, 32, "%lld", v);
+	return tmp;
+}
+static const char *fmt_bool(bool v) { return v ? "t" : "f"; }
+static const char *col_num(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	snprintf(tmp, 32, "%" PRIu64, b->num);
+	return tmp;
+}
+
+static const char *blk_hash(const struct ingest_block *b, size_t i, char tmp[32]) { return b->hash; }
+static const char *blk_ntxns(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return fmt_int(tmp, b->num_txns);
+}
+static const char *blk_ts(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return b->has_timestamp ? fmt_int(tmp, b->timestamp_us) : NULL;
+}
+static const char *blk_json(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return json_text(b->tx_block);
+}
+static const char *blk_hashes(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return json_text(b->tx_hashes);
+}
+
+#define TXN (&b->txns[i])
+static const char *txn_hash(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->hash; }
+static const char *txn_pos(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return fmt_int(tmp, TXN->position);
+}
+static const char *txn_from(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->from_addr; }
+static const char *txn_to(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->to_addr; }
+static const char *txn_amount(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->amount; }
+static const char *txn_nonce(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	if (!TXN->has_nonce)
+		return NULL;
+	snprintf(tmp, 32, "%" PRIu64, TXN->nonce);
+	return tmp;
+}
+static const char *txn_gp(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->gas_price; }
+static const char *txn_gl(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->gas_limit; }
+static const char *txn_ok(const struct ingest_block *b, size_t i, char tmp[32]) { return fmt_bool(TXN->success); }
+static const char *txn_deploy(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return fmt_bool(TXN->is_deploy);
+}
+static const char *txn_contract(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return TXN->has_contract ? TXN->contract_addr : NULL;
+}
+static const char *txn_receipt(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return json_text(TXN->receipt);
+}
+static const char *txn_body(const struct ingest_block *b, size_t i, char tmp[32]) { return json_text(TXN->body); }
+#undef TXN
+
+#define LOG (&b->logs[i])
+static const char *log_pos(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return fmt_int(tmp, LOG->tx_position);
+}
+static const char *log_index(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return fmt_int(tmp, LOG->log_index);
+}
+static const char *log_hash(const struct ingest_block *b, size_t i, char tmp[32]) { return LOG->tx_hash; }
+static const char *log_addr(const struct ingest_block *b, size_t i, char tmp[32]) { return LOG->address; }
+static const char *log_name(const struct ingest_block *b, size_t i, char tmp[32]) { return LOG->event_name; }
+static const char *log_params(const struct ingest_block *b, size_t i, char tmp[32])
+{
+	return json_text(LOG->params);
+}
+static const char *log_ok(const struct ingest_block *b, size_t i, char tmp[32]) { return fmt_bool(LOG->success); }
+#undef LOG
+
+static const column_fn block_columns[] = { col_num, blk_hash, blk_ntxns, blk_ts, blk_json, blk_hashes };
+static const column_fn txn_columns[] = {
+	col_num, txn_hash, txn_pos, txn_from, txn_to, txn_amount, txn_nonce, txn_gp, txn_gl,
+	txn_ok, txn_deploy, txn_contract, txn_receipt, txn_body,
+};
+static const column_fn log_columns[] = {
+	col_num, log_pos, log_index, log_hash, log_addr, log_name, log_params, log_ok,
+};
+
+/* Fills rows->col[first..first+ncols) with nrows rows of each column. */
+static bool build_columns(struct block_sql_rows *r, int first, const column_fn *cols, size_t ncols,
+			  const struct ingest_block *b, size_t nrows)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		char tmp[32];
+		for (size_t i = 0; i < nrows; i++)
+			block_sql_elems_add(&r->col[first + c], cols[c](b, i, tmp));
+		if (r->col[first + c].failed)
+			return false;
+	}
+	return true;
+}
+
+struct block_sql_rows *block_sql_rows_build(const struct ingest_block *b, bool live)
+{
+	struct block_sql_rows *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	char payload[96];
+	block_sql_notify_payload(b->num, live, payload, sizeof(payload));
+	block_sql_elems_add(&r->col[COL_NOTIFY], payload);
+	if (r->col[COL_NOTIFY].failed ||
+	    !build_columns(r, COL_BLOCKS, block_columns, 6, b, 1) ||
+	    !build_columns(r, COL_TXNS, txn_columns, 14, b, b->ntxns) ||
+	    !build_columns(r, COL_LOGS, log_columns, 8, b, b->nlogs)) {
+		block_sql_rows_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void block_sql_rows_free(struct block_sql_rows *r)
+{
+	if (!r)
+		return;
+	for (int c = 0; c < COL_COUNT; c++)
+		block_sql_elems_free(&r->col[c]);
+	free(r);
+}
+
+/* Adds a text parameter the params struct owns (malloc'ed; NULL =
+ * failure). */
 static bool add_owned(struct block_sql_params *p, char *value)
 {
 	p->owned[p->nparams] = value;
 	p->values[p->nparams++] = value;
 	return value != NULL;
+}
+
+/* Adds a binary text[] parameter joining parts[0..n). */
+static bool add_array(struct block_sql_params *p, const struct block_sql_buf *const *parts, size_t n)
+{
+	size_t len = 0;
+	char *value = block_sql_array_join(parts, n, &len);
+	p->lengths[p->nparams] = (int)len;
+	p->formats[p->nparams] = 1;
+	return add_owned(p, value);
 }
 
 static bool add_u64(struct block_sql_params *p, uint64_t v)
@@ -143,11 +311,6 @@ static bool add_u64(struct block_sql_params *p, uint64_t v)
 	return add_owned(p, strdup(tmp));
 }
 
-static void add_borrowed(struct block_sql_params *p, const char *value)
-{
-	p->values[p->nparams++] = value;
-}
-
 static struct block_sql_params *next_stmt(struct block_sql *s, enum block_sql_stmt stmt)
 {
 	struct block_sql_params *p = &s->stmts[s->count++];
@@ -155,162 +318,95 @@ static struct block_sql_params *next_stmt(struct block_sql *s, enum block_sql_st
 	return p;
 }
 
-static bool build_tx_block(struct block_sql_params *p, const struct ingest_block *b)
+/* Adds stmt with one array per column, joining the members' rows. */
+static bool add_joined(struct block_sql *s, enum block_sql_stmt stmt, int first,
+		       const struct block_sql_member *m, size_t n)
 {
-	char tmp[24];
-	if (!add_u64(p, b->num))
-		return false;
-	add_borrowed(p, b->hash);
-	snprintf(tmp, sizeof(tmp), "%u", b->num_txns);
-	if (!add_owned(p, strdup(tmp)))
-		return false;
-	if (b->has_timestamp) {
-		snprintf(tmp, sizeof(tmp), "%" PRId64, b->timestamp_us);
-		if (!add_owned(p, strdup(tmp)))
-			return false;
-	} else {
-		add_borrowed(p, NULL);
+	struct block_sql_params *p = next_stmt(s, stmt);
+	const struct block_sql_buf **parts = calloc(n, sizeof(*parts));
+	bool ok = parts != NULL;
+	for (int c = 0; ok && c < block_sql_stmts[stmt].nparams; c++) {
+		for (size_t i = 0; i < n; i++)
+			parts[i] = &m[i].rows->col[first + c];
+		ok = add_array(p, parts, n);
 	}
-	add_borrowed(p, json_text(b->tx_block));
-	add_borrowed(p, json_text(b->tx_hashes));
-	return true;
+	free(parts);
+	return ok;
 }
 
-static bool build_shards(struct block_sql_params *p, const struct ingest_block *b)
+/* Contract rows of the group, one per address as if the blocks had been
+ * upserted one by one: the first block that names it, unless a later one
+ * deployed it. */
+static bool add_contracts(struct block_sql *s, const struct block_sql_member *m, size_t n)
 {
-	if (!add_u64(p, b->num))
-		return false;
-	add_borrowed(p, json_text(b->tx_hashes));
-	return true;
-}
-
-/* One array literal per column; column(t, i, tmp) yields row i's value. */
-typedef const char *(*txn_column_fn)(const struct ingest_txn *t, char tmp[32]);
-
-static const char *col_hash(const struct ingest_txn *t, char tmp[32]) { return t->hash; }
-static const char *col_position(const struct ingest_txn *t, char tmp[32])
-{
-	snprintf(tmp, 32, "%d", t->position);
-	return tmp;
-}
-static const char *col_from(const struct ingest_txn *t, char tmp[32]) { return t->from_addr; }
-static const char *col_to(const struct ingest_txn *t, char tmp[32]) { return t->to_addr; }
-static const char *col_amount(const struct ingest_txn *t, char tmp[32]) { return t->amount; }
-static const char *col_nonce(const struct ingest_txn *t, char tmp[32])
-{
-	if (!t->has_nonce)
-		return NULL;
-	snprintf(tmp, 32, "%" PRIu64, t->nonce);
-	return tmp;
-}
-static const char *col_gas_price(const struct ingest_txn *t, char tmp[32]) { return t->gas_price; }
-static const char *col_gas_limit(const struct ingest_txn *t, char tmp[32]) { return t->gas_limit; }
-static const char *col_success(const struct ingest_txn *t, char tmp[32]) { return t->success ? "t" : "f"; }
-static const char *col_deploy(const struct ingest_txn *t, char tmp[32]) { return t->is_deploy ? "t" : "f"; }
-static const char *col_contract(const struct ingest_txn *t, char tmp[32])
-{
-	return t->has_contract ? t->contract_addr : NULL;
-}
-static const char *col_receipt(const struct ingest_txn *t, char tmp[32]) { return json_text(t->receipt); }
-static const char *col_body(const struct ingest_txn *t, char tmp[32]) { return json_text(t->body); }
-
-static const txn_column_fn txn_columns[] = {
-	col_hash, col_position, col_from, col_to, col_amount, col_nonce, col_gas_price,
-	col_gas_limit, col_success, col_deploy, col_contract, col_receipt, col_body,
-};
-
-static bool build_txns(struct block_sql_params *p, const struct ingest_block *b)
-{
-	if (!add_u64(p, b->num))
-		return false;
-	for (size_t c = 0; c < sizeof(txn_columns) / sizeof(txn_columns[0]); c++) {
-		struct block_sql_buf buf;
-		char tmp[32];
-		block_sql_array_begin(&buf);
-		for (size_t i = 0; i < b->ntxns; i++)
-			block_sql_array_add(&buf, txn_columns[c](&b->txns[i], tmp));
-		if (!add_owned(p, block_sql_array_end(&buf)))
-			return false;
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < n; i++)
+		total += m[i].block->ncontracts;
+	const struct ingest_contract **uniq = calloc(total, sizeof(*uniq));
+	uint64_t *nums = calloc(total, sizeof(*nums));
+	bool ok = uniq && nums;
+	for (size_t i = 0; ok && i < n; i++) {
+		const struct ingest_block *b = m[i].block;
+		for (size_t c = 0; c < b->ncontracts; c++) {
+			size_t j = 0;
+			while (j < k && strcmp(uniq[j]->address, b->contracts[c].address) != 0)
+				j++;
+			if (j == k || (b->contracts[c].deployed && !uniq[j]->deployed)) {
+				uniq[j] = &b->contracts[c];
+				nums[j] = b->num;
+				k += j == k;
+			}
+		}
 	}
-	return true;
-}
-
-typedef const char *(*log_column_fn)(const struct ingest_event_log *e, char tmp[32]);
-
-static const char *log_position(const struct ingest_event_log *e, char tmp[32])
-{
-	snprintf(tmp, 32, "%d", e->tx_position);
-	return tmp;
-}
-static const char *log_index(const struct ingest_event_log *e, char tmp[32])
-{
-	snprintf(tmp, 32, "%d", e->log_index);
-	return tmp;
-}
-static const char *log_hash(const struct ingest_event_log *e, char tmp[32]) { return e->tx_hash; }
-static const char *log_address(const struct ingest_event_log *e, char tmp[32]) { return e->address; }
-static const char *log_name(const struct ingest_event_log *e, char tmp[32]) { return e->event_name; }
-static const char *log_params(const struct ingest_event_log *e, char tmp[32]) { return json_text(e->params); }
-static const char *log_success(const struct ingest_event_log *e, char tmp[32]) { return e->success ? "t" : "f"; }
-
-static const log_column_fn log_columns[] = {
-	log_position, log_index, log_hash, log_address, log_name, log_params, log_success,
-};
-
-static bool build_event_logs(struct block_sql_params *p, const struct ingest_block *b)
-{
-	if (!add_u64(p, b->num))
-		return false;
-	for (size_t c = 0; c < sizeof(log_columns) / sizeof(log_columns[0]); c++) {
-		struct block_sql_buf buf;
-		char tmp[32];
-		block_sql_array_begin(&buf);
-		for (size_t i = 0; i < b->nlogs; i++)
-			block_sql_array_add(&buf, log_columns[c](&b->logs[i], tmp));
-		if (!add_owned(p, block_sql_array_end(&buf)))
-			return false;
+	struct block_sql_buf cols[3] = { { 0 } };
+	for (size_t j = 0; ok && j < k; j++) {
+		char tmp[24];
+		snprintf(tmp, sizeof(tmp), "%" PRIu64, nums[j]);
+		block_sql_elems_add(&cols[0], uniq[j]->address);
+		block_sql_elems_add(&cols[1], uniq[j]->deployed ? "deploy" : "event");
+		block_sql_elems_add(&cols[2], tmp);
 	}
-	return true;
-}
-
-static bool build_contracts(struct block_sql_params *p, const struct ingest_block *b)
-{
-	struct block_sql_buf addrs, sources;
-	if (!add_u64(p, b->num))
-		return false;
-	block_sql_array_begin(&addrs);
-	block_sql_array_begin(&sources);
-	for (size_t i = 0; i < b->ncontracts; i++) {
-		block_sql_array_add(&addrs, b->contracts[i].address);
-		block_sql_array_add(&sources, b->contracts[i].deployed ? "deploy" : "event");
+	free(uniq);
+	free(nums);
+	struct block_sql_params *p = next_stmt(s, BLOCK_SQL_CONTRACTS);
+	for (int c = 0; c < 3; c++) {
+		const struct block_sql_buf *part = &cols[c];
+		ok = add_array(p, &part, 1) && ok;
+		block_sql_elems_free(&cols[c]);
 	}
-	bool ok = add_owned(p, block_sql_array_end(&addrs));
-	return add_owned(p, block_sql_array_end(&sources)) && ok;
+	return ok;
 }
 
-struct block_sql *block_sql_build(const struct ingest_block *b, uint64_t head, bool live)
+static bool build_group(struct block_sql *s, const struct block_sql_member *m, size_t n)
 {
-	struct block_sql *s = calloc(1, sizeof(*s));
+	size_t ntxns = 0, nlogs = 0, ncontracts = 0;
+	for (size_t i = 0; i < n; i++) {
+		ntxns += m[i].block->ntxns;
+		nlogs += m[i].block->nlogs;
+		ncontracts += m[i].block->ncontracts;
+	}
+	struct block_sql_params *p = next_stmt(s, BLOCK_SQL_REPLACE);
+	if (!add_u64(p, m[0].block->num) || !add_u64(p, m[n - 1].block->num) ||
+	    !add_joined(s, BLOCK_SQL_BLOCKS, COL_BLOCKS, m, n))
+		return false;
+	if (ntxns > 0 && !add_joined(s, BLOCK_SQL_TXNS, COL_TXNS, m, n))
+		return false;
+	if (nlogs > 0 && !add_joined(s, BLOCK_SQL_EVENT_LOGS, COL_LOGS, m, n))
+		return false;
+	if (ncontracts > 0 && !add_contracts(s, m, n))
+		return false;
+	p = next_stmt(s, BLOCK_SQL_CURSOR);
+	if (!add_u64(p, m[n - 1].block->num) || !add_u64(p, m[n - 1].head))
+		return false;
+	return add_joined(s, BLOCK_SQL_NOTIFY, COL_NOTIFY, m, n);
+}
+
+struct block_sql *block_sql_group_build(const struct block_sql_member *members, size_t n)
+{
+	struct block_sql *s = n > 0 ? calloc(1, sizeof(*s)) : NULL;
 	if (!s)
 		return NULL;
-	char payload[96];
-	block_sql_notify_payload(b->num, live, payload, sizeof(payload));
-	bool ok = add_u64(next_stmt(s, BLOCK_SQL_REPLACE), b->num) &&
-		  build_tx_block(next_stmt(s, BLOCK_SQL_TX_BLOCK), b);
-	if (ok && json_object_array_length(b->tx_hashes) > 0)
-		ok = build_shards(next_stmt(s, BLOCK_SQL_SHARDS), b);
-	if (ok && b->ntxns > 0)
-		ok = build_txns(next_stmt(s, BLOCK_SQL_TXNS), b);
-	if (ok && b->nlogs > 0)
-		ok = build_event_logs(next_stmt(s, BLOCK_SQL_EVENT_LOGS), b);
-	if (ok && b->ncontracts > 0)
-		ok = build_contracts(next_stmt(s, BLOCK_SQL_CONTRACTS), b);
-	if (ok)
-		ok = add_u64(next_stmt(s, BLOCK_SQL_CURSOR), b->num) &&
-		     add_u64(&s->stmts[s->count - 1], head);
-	if (ok)
-		ok = add_owned(next_stmt(s, BLOCK_SQL_NOTIFY), strdup(payload));
-	if (!ok) {
+	if (!build_group(s, members, n)) {
 		block_sql_free(s);
 		return NULL;
 	}

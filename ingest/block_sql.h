@@ -1,7 +1,14 @@
-/* Turning a decoded block into the statements and text parameters that
- * store it: one prepared statement per table, multi-row through unnest()
- * of array parameters; a replayed block replaces its earlier copy.
- * Pure: builds strings, never talks to PostgreSQL. */
+/* Turning decoded blocks into the statements and text parameters that
+ * store them. Blocks are stored in groups (one transaction per group while
+ * backfilling, a group of one when live): each table gets one prepared
+ * statement per group whose rows come from unnest() over array
+ * parameters. A group first deletes any earlier copy of its blocks, so
+ * replaying is harmless and plain INSERTs suffice; the cursor only moves
+ * forward; each block's NOTIFY rides in the group's transaction, in block
+ * order. Pure: builds strings, never talks to PostgreSQL.
+ *
+ * Each block is serialized once, on its own (block_sql_rows_build); a
+ * group only concatenates its blocks' array elements. */
 #ifndef INGEST_BLOCK_SQL_H
 #define INGEST_BLOCK_SQL_H
 
@@ -12,9 +19,8 @@
 #include "block.h"
 
 enum block_sql_stmt {
-	BLOCK_SQL_REPLACE,
-	BLOCK_SQL_TX_BLOCK,
-	BLOCK_SQL_SHARDS,
+	BLOCK_SQL_REPLACE,    /* delete blocks first..last from every table */
+	BLOCK_SQL_BLOCKS,     /* tx_blocks and tx_block_shards */
 	BLOCK_SQL_TXNS,
 	BLOCK_SQL_EVENT_LOGS,
 	BLOCK_SQL_CONTRACTS,
@@ -33,39 +39,64 @@ struct block_sql_stmt_def {
 
 extern const struct block_sql_stmt_def block_sql_stmts[BLOCK_SQL_STMT_COUNT];
 
-/* The parameters of one statement execution. values[i] NULL is SQL NULL. */
+/* One block's rows as array literals, one per array column. */
+struct block_sql_rows;
+
+/* Serializes b; live: whether its NOTIFY marks it live. NULL when out of
+ * memory. */
+struct block_sql_rows *block_sql_rows_build(const struct ingest_block *b, bool live);
+void block_sql_rows_free(struct block_sql_rows *r);
+
+/* The parameters of one statement execution, for PQsendQueryPrepared:
+ * arrays are binary text[] values (formats[i] 1, lengths[i] their size),
+ * the rest text (formats[i] 0). */
 struct block_sql_params {
 	enum block_sql_stmt stmt;
 	int nparams;
 	const char *values[BLOCK_SQL_MAX_PARAMS];
+	int lengths[BLOCK_SQL_MAX_PARAMS];
+	int formats[BLOCK_SQL_MAX_PARAMS];
 	char *owned[BLOCK_SQL_MAX_PARAMS];
 };
 
-/* All statements one block needs, in execution order (statements with no
- * rows are left out). */
+/* All statements a group needs, in execution order (tables without rows
+ * are left out). */
 struct block_sql {
 	int count;
 	struct block_sql_params stmts[BLOCK_SQL_STMT_COUNT];
 };
 
-/* Builds the statements for b; head is the lookup's head and live whether
- * the NOTIFY marks the block live. Returns NULL on allocation failure. */
-struct block_sql *block_sql_build(const struct ingest_block *b, uint64_t head, bool live);
+/* One block of a group: its data, its serialized rows, and the lookup's
+ * head when it was fetched. */
+struct block_sql_member {
+	const struct ingest_block *block;
+	const struct block_sql_rows *rows;
+	uint64_t head;
+};
+
+/* The statements storing members[0..n), consecutive blocks in order
+ * (n >= 1). NULL when out of memory. */
+struct block_sql *block_sql_group_build(const struct block_sql_member *members, size_t n);
 void block_sql_free(struct block_sql *s);
 
 /* The NOTIFY payload: {"block_num":N,"live":true|false}. */
 void block_sql_notify_payload(uint64_t num, bool live, char *out, size_t outlen);
 
-/* Appends one element to a PostgreSQL array literal being built in a
- * growable buffer (exposed for tests). NULL elem writes NULL. */
+/* Array elements in PostgreSQL's binary array format, collected in a
+ * growable buffer (exposed for tests): each element is its length as a
+ * big-endian int32 (-1 for NULL) and its bytes. */
+#define BLOCK_SQL_TEXT_OID 25
 struct block_sql_buf {
 	char *data;
 	size_t len, cap;
+	size_t count;
 	bool failed;
 };
-void block_sql_array_begin(struct block_sql_buf *buf);
-void block_sql_array_add(struct block_sql_buf *buf, const char *elem);
-/* Closes the literal and hands the string to the caller (NULL on failure). */
-char *block_sql_array_end(struct block_sql_buf *buf);
+/* Appends one element (NULL: SQL NULL); a failure sticks in buf->failed. */
+void block_sql_elems_add(struct block_sql_buf *buf, const char *elem);
+void block_sql_elems_free(struct block_sql_buf *buf);
+/* The binary text[] value holding the elements of parts[0..n) in order
+ * (malloc'ed, *len bytes); NULL when out of memory or a part failed. */
+char *block_sql_array_join(const struct block_sql_buf *const *parts, size_t n, size_t *len);
 
 #endif

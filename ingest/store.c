@@ -1,10 +1,14 @@
-/* The store thread. It takes up to STORE_GROUP queued blocks at a time and
- * sends them in one libpq pipeline: per block BEGIN, its statements,
- * COMMIT; one Sync for the group. An error aborts the rest of the group on
- * the server, so what commits is always a prefix of the queue and the
- * cursor never skips a block. After a lost connection the thread
- * reconnects with backoff, re-reads the cursor and drops what it shows as
- * committed before resending the rest (replays are harmless anyway). */
+/* The store thread. It takes what is queued, up to STORE_GROUP blocks, and
+ * commits it as one transaction sent in one libpq pipeline: BEGIN, one
+ * statement per table for the whole group, the cursor, the NOTIFYs in
+ * block order, COMMIT, Sync. While backfilling the queue is long and
+ * groups are big; a live block arrives alone and is committed at once.
+ * A group commits whole or not at all, so the cursor never skips a block;
+ * after a failed group the next ones are single blocks until one commits,
+ * so a bad block holds back only itself and is named in the log. After a
+ * lost connection the thread reconnects with backoff, re-reads the cursor
+ * and drops what it shows as committed before resending the rest
+ * (replays are harmless anyway). */
 #define _GNU_SOURCE
 #include "store.h"
 
@@ -25,12 +29,12 @@
 #include "log.h"
 #include "migrate.h"
 
-#define STORE_GROUP 16
+#define STORE_GROUP 64
 
 struct store_item {
 	struct store_item *next;
 	struct ingest_block *block;
-	struct block_sql *sql;
+	struct block_sql_rows *rows;
 	uint64_t head;
 	bool live;
 };
@@ -49,6 +53,7 @@ struct store {
 	bool stop;
 	struct store_item *first, *last;
 	size_t backlog;
+	struct store_item *committed; /* for the loop thread to free */
 	struct store_commit *commits;
 	size_t ncommits, capcommits;
 	bool ready, has_cursor;
@@ -56,6 +61,7 @@ struct store {
 	/* store thread only */
 	PGconn *conn;
 	struct backoff backoff;
+	size_t group_max;
 };
 
 static double now_ms(void)
@@ -138,18 +144,22 @@ static void push_commit(struct store *s, const struct store_commit *c)
 
 static void item_free(struct store_item *it)
 {
-	block_sql_free(it->sql);
+	block_sql_rows_free(it->rows);
 	txblock_free(it->block);
 	free(it);
 }
 
-/* Removes the first n queued items as committed; under mu. */
-static void pop_committed(struct store *s, size_t n, const double *ms)
+/* Moves the first n queued items, committed, to s->committed; under mu.
+ * The loop thread, which allocated them, frees them (store_take_commits):
+ * memory going back to the thread that allocated it keeps malloc fast. */
+static void pop_committed(struct store *s, size_t n, double ms)
 {
+	struct store_item *done = s->first;
+	struct store_item *last = NULL;
 	for (size_t i = 0; i < n && s->first; i++) {
 		struct store_item *it = s->first;
 		struct store_commit c = { it->block->num, (uint32_t)it->block->ntxns,
-					  (uint32_t)it->block->nlogs, ms ? ms[i] : 0, it->live };
+					  (uint32_t)it->block->nlogs, ms, it->live };
 		push_commit(s, &c);
 		s->first = it->next;
 		if (!s->first)
@@ -157,7 +167,20 @@ static void pop_committed(struct store *s, size_t n, const double *ms)
 		s->backlog--;
 		s->cursor = it->block->num;
 		s->has_cursor = true;
+		last = it;
+	}
+	if (!last)
+		return;
+	last->next = s->committed;
+	s->committed = done;
+}
+
+static void free_items(struct store_item *it)
+{
+	while (it) {
+		struct store_item *next = it->next;
 		item_free(it);
+		it = next;
 	}
 }
 
@@ -216,7 +239,7 @@ static bool connect_db(struct store *s)
 	size_t done = 0;
 	for (struct store_item *it = s->first; has && it && it->block->num <= cursor; it = it->next)
 		done++;
-	pop_committed(s, done, NULL);
+	pop_committed(s, done, 0);
 	s->has_cursor = has || s->has_cursor;
 	s->cursor = has && cursor > s->cursor ? cursor : s->cursor;
 	s->ready = true;
@@ -232,25 +255,40 @@ static size_t wait_group(struct store *s, struct store_item **group)
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop && !s->first)
 		pthread_cond_wait(&s->cond, &s->mu);
-	for (struct store_item *it = s->first; !s->stop && it && n < STORE_GROUP; it = it->next)
+	for (struct store_item *it = s->first; !s->stop && it && n < s->group_max; it = it->next)
 		group[n++] = it;
 	pthread_mutex_unlock(&s->mu);
 	return n;
 }
 
-static bool send_block(PGconn *conn, struct store_item *it)
+/* Serializes the group's blocks not serialized yet and builds its
+ * statements; NULL when out of memory. */
+static struct block_sql *build_group(struct store_item **group, size_t n)
 {
-	if (!it->sql)
-		it->sql = block_sql_build(it->block, it->head, it->live);
-	if (!it->sql || !PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+	struct block_sql_member m[STORE_GROUP];
+	for (size_t i = 0; i < n; i++) {
+		if (!group[i]->rows)
+			group[i]->rows = block_sql_rows_build(group[i]->block, group[i]->live);
+		if (!group[i]->rows)
+			return NULL;
+		m[i] = (struct block_sql_member){ group[i]->block, group[i]->rows, group[i]->head };
+	}
+	return block_sql_group_build(m, n);
+}
+
+static bool send_group(PGconn *conn, const struct block_sql *sql)
+{
+	if (!PQenterPipelineMode(conn) ||
+	    !PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
 		return false;
-	for (int i = 0; i < it->sql->count; i++) {
-		const struct block_sql_params *p = &it->sql->stmts[i];
+	for (int i = 0; i < sql->count; i++) {
+		const struct block_sql_params *p = &sql->stmts[i];
 		if (!PQsendQueryPrepared(conn, block_sql_stmts[p->stmt].name, p->nparams,
-					 p->values, NULL, NULL, 0))
+					 p->values, p->lengths, p->formats, 0))
 			return false;
 	}
-	return PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+	return PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQpipelineSync(conn);
 }
 
 /* Reads one query's result; false when it did not succeed. A COMMIT
@@ -274,70 +312,58 @@ static bool read_result(PGconn *conn, bool is_commit, char *err, size_t errlen)
 	return ok;
 }
 
-/* Reads the results of the sent blocks; returns the committed prefix. */
-static size_t read_group(PGconn *conn, struct store_item **group, size_t n, double t0,
-			 double *ms, char *err, size_t errlen)
+/* Reads the results of a sent group; true when it committed. */
+static bool read_group(PGconn *conn, const struct block_sql *sql, char *err, size_t errlen)
 {
-	size_t committed = 0;
-	bool failed = false;
-	for (size_t i = 0; i < n; i++) {
-		bool ok = read_result(conn, false, err, errlen);
-		for (int k = 0; k < group[i]->sql->count; k++)
-			ok = read_result(conn, false, err, errlen) && ok;
-		ok = read_result(conn, true, err, errlen) && ok;
-		if (PQstatus(conn) == CONNECTION_BAD)
-			return committed;
-		if (ok && !failed)
-			ms[committed++] = now_ms() - t0;
-		else
-			failed = true;
-	}
+	bool ok = read_result(conn, false, err, errlen);
+	for (int k = 0; k < sql->count; k++)
+		ok = read_result(conn, false, err, errlen) && ok;
+	ok = read_result(conn, true, err, errlen) && ok;
+	if (PQstatus(conn) == CONNECTION_BAD)
+		return false;
 	PGresult *r = PQgetResult(conn);
 	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !err[0])
 		snprintf(err, errlen, "pipeline out of step");
 	PQclear(r);
-	return committed;
+	return ok;
 }
 
-/* Commits group[0..n) in one pipeline; returns how many committed. On a
- * broken connection the count is unknown: 0 is returned and the caller
- * reconnects (connect_db re-reads the cursor). */
+/* Commits group[0..n) as one transaction; returns how many committed (n
+ * or 0). On a broken connection the outcome is unknown: 0 is returned and
+ * the caller reconnects (connect_db re-reads the cursor). */
 static size_t commit_group(struct store *s, struct store_item **group, size_t n,
 			   double *ms, char *err, size_t errlen)
 {
 	PGconn *conn = s->conn;
-	for (size_t i = 0; i < n; i++) {
-		if (!group[i]->sql)
-			group[i]->sql = block_sql_build(group[i]->block, group[i]->head, group[i]->live);
-		if (!group[i]->sql) {
-			snprintf(err, errlen, "out of memory building blk=%" PRIu64, group[i]->block->num);
-			return 0;
-		}
-	}
-	double t0 = now_ms();
-	bool sent = PQenterPipelineMode(conn);
-	for (size_t i = 0; sent && i < n; i++)
-		sent = send_block(conn, group[i]);
-	sent = sent && PQpipelineSync(conn);
-	if (!sent) {
-		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+	struct block_sql *sql = build_group(group, n);
+	if (!sql) {
+		snprintf(err, errlen, "out of memory building blk=%" PRIu64, group[0]->block->num);
 		return 0;
 	}
-	size_t committed = read_group(conn, group, n, t0, ms, err, errlen);
-	log_debug("store: committed %zu of %zu blocks in %.1fms", committed, n, now_ms() - t0);
+	double t0 = now_ms();
+	bool committed = send_group(conn, sql);
+	if (!committed)
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+	else
+		committed = read_group(conn, sql, err, errlen);
+	block_sql_free(sql);
+	*ms = now_ms() - t0;
+	log_debug("store: %s blk=%" PRIu64 "..%" PRIu64 " in %.1fms", committed ? "committed" : "failed",
+		  group[0]->block->num, group[n - 1]->block->num, *ms);
 	if (PQstatus(conn) == CONNECTION_BAD)
 		return 0;
 	PQexitPipelineMode(conn);
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 		PQclear(PQexec(conn, "ROLLBACK"));
-	return committed;
+	return committed ? n : 0;
 }
 
 static void store_group(struct store *s, struct store_item **group, size_t n)
 {
-	double ms[STORE_GROUP];
+	double ms;
 	char err[512] = "";
-	size_t done = commit_group(s, group, n, ms, err, sizeof(err));
+	size_t done = commit_group(s, group, n, &ms, err, sizeof(err));
+	s->group_max = done == n ? STORE_GROUP : 1;
 	if (done > 0) {
 		pthread_mutex_lock(&s->mu);
 		pop_committed(s, done, ms);
@@ -352,7 +378,11 @@ static void store_group(struct store *s, struct store_item **group, size_t n)
 		return;
 	}
 	char what[64];
-	snprintf(what, sizeof(what), "blk=%" PRIu64 " not stored", group[done]->block->num);
+	if (n == 1)
+		snprintf(what, sizeof(what), "blk=%" PRIu64 " not stored", group[0]->block->num);
+	else
+		snprintf(what, sizeof(what), "blk=%" PRIu64 "..%" PRIu64 " not stored",
+			 group[0]->block->num, group[n - 1]->block->num);
 	db_failed(s, what, err);
 }
 
@@ -411,6 +441,7 @@ struct store *store_new(struct event_base *base, const char *conninfo, int backo
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	backoff_init(&s->backoff, 250, backoff_max_ms);
+	s->group_max = STORE_GROUP;
 	s->conninfo = strdup(conninfo);
 	if (!s->conninfo || !make_pipe(s))
 		goto fail;
@@ -439,11 +470,8 @@ void store_free(struct store *s)
 		pthread_join(s->thread, NULL);
 	if (s->conn)
 		PQfinish(s->conn);
-	while (s->first) {
-		struct store_item *it = s->first;
-		s->first = it->next;
-		item_free(it);
-	}
+	free_items(s->first);
+	free_items(s->committed);
 	if (s->wake_ev) {
 		event_del(s->wake_ev);
 		event_free(s->wake_ev);
@@ -478,8 +506,8 @@ bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, b
 	it->head = head;
 	it->live = live;
 	/* Serializing here, on the loop thread, overlaps it with the store
-	 * thread's commits; the store thread only reads the strings. */
-	it->sql = block_sql_build(b, head, live);
+	 * thread's commits; the store thread only joins the strings. */
+	it->rows = block_sql_rows_build(b, live);
 	pthread_mutex_lock(&s->mu);
 	if (s->last)
 		s->last->next = it;
@@ -499,7 +527,10 @@ size_t store_take_commits(struct store *s, struct store_commit *out, size_t max)
 	memcpy(out, s->commits, n * sizeof(*out));
 	memmove(s->commits, s->commits + n, (s->ncommits - n) * sizeof(*out));
 	s->ncommits -= n;
+	struct store_item *committed = s->committed;
+	s->committed = NULL;
 	pthread_mutex_unlock(&s->mu);
+	free_items(committed);
 	return n;
 }
 

@@ -1,9 +1,11 @@
 /* The block store: a writer thread that owns the PostgreSQL connection and
- * commits queued blocks in order, one transaction per block holding its
- * rows, the cursor and the NOTIFY. The event loop never waits on
- * PostgreSQL: it queues blocks and is woken (through a pipe watched by the
- * loop) when the store becomes ready or blocks are committed. PostgreSQL
- * outages are retried with backoff by the thread; nothing queued is lost. */
+ * commits queued blocks in order, in groups of consecutive blocks (what is
+ * queued, so a live block goes alone), one transaction per group holding
+ * its rows, the cursor and each block's NOTIFY. The event loop never waits
+ * on PostgreSQL: it queues blocks and is woken (through a pipe watched by
+ * the loop) when the store becomes ready or blocks are committed.
+ * PostgreSQL outages are retried with backoff by the thread; nothing
+ * queued is lost. */
 #ifndef INGEST_STORE_H
 #define INGEST_STORE_H
 
@@ -30,7 +32,7 @@ typedef void (*store_wake_cb)(void *arg);
 struct store *store_new(struct event_base *base, const char *conninfo, int backoff_max_ms,
 			store_wake_cb cb, void *arg, char *err, size_t errlen);
 
-/* Stops the thread after the group of blocks it is committing (each block
+/* Stops the thread after the group of blocks it is committing (each group
  * is atomic: committed or not at all) and frees everything queued. */
 void store_free(struct store *s);
 
@@ -44,7 +46,8 @@ bool store_ready(struct store *s, bool *has_cursor, uint64_t *cursor);
 bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, bool live)
 	__attribute__((warn_unused_result));
 
-/* Moves up to max commit records into out; returns how many. */
+/* Moves up to max commit records into out; returns how many. Also frees
+ * the blocks committed so far: call it from the thread that submits. */
 size_t store_take_commits(struct store *s, struct store_commit *out, size_t max);
 
 /* Blocks queued and not yet committed. */

@@ -67,7 +67,7 @@ DB3=$(it_createdb failed)
 it_start_ingest failed --db "$DB3" --lookup "$FAKE_URL" --from-block 549481 --poll-ms 100
 it_wait_sql "$DB3" "SELECT count(*) FROM tx_blocks WHERE block_num = 549481" 1 20
 kill -TERM "$INGEST_PID"; wait "$INGEST_PID" || true
-got=$(it_sql "$DB3" "SELECT success || ' ' || (receipt->'exceptions'->0->>'line') || ' ' || (receipt->'errors'->'0'->>0) FROM transactions
+got=$(it_sql "$DB3" "SELECT success || ' ' || (receipt::json->'exceptions'->0->>'line') || ' ' || (receipt::json->'errors'->'0'->>0) FROM transactions
   WHERE tx_hash = 'd2e60b481e5868cd1d3d4b2dd29b1f882570d121716c7043f576106e64bd07bc'")
 [ "$got" = "false 48 7" ] || it_fail "failed transaction: $got"
 want=$(fixture_result GetTxBlock_549481.json)

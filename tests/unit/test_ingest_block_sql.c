@@ -1,4 +1,5 @@
-/* Statements and parameters storing a block (block 692365, an empty block). */
+/* Statements and parameters storing groups of blocks (block 692365, an
+ * empty block, both together), and the binary array encoding. */
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -28,29 +29,90 @@ static const struct block_sql_params *find(const struct block_sql *s, enum block
 	return NULL;
 }
 
-Test(ingest_block_sql, array_literals)
+/* A decoded binary text[] parameter. */
+struct elems {
+	size_t n;
+	char *v[128]; /* NULL: SQL NULL */
+};
+
+static uint32_t get_u32(const unsigned char *p)
 {
-	static const struct {
-		const char *elems[3];
-		int n;
-		const char *literal;
-	} cases[] = {
-		{ { NULL }, 0, "{}" },
-		{ { "a", "b" }, 2, "{\"a\",\"b\"}" },
-		{ { "{\"k\":\"v\\\\\"}", NULL }, 2, "{\"{\\\"k\\\":\\\"v\\\\\\\\\\\"}\",NULL}" },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct block_sql_buf buf;
-		block_sql_array_begin(&buf);
-		for (int k = 0; k < cases[i].n; k++)
-			block_sql_array_add(&buf, cases[i].elems[k]);
-		char *lit = block_sql_array_end(&buf);
-		cr_assert_str_eq(lit, cases[i].literal);
-		free(lit);
-	}
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-Test(ingest_block_sql, block_692365)
+static void decode(const struct block_sql_params *p, int i, struct elems *out)
+{
+	const unsigned char *d = (const unsigned char *)p->values[i];
+	size_t len = (size_t)p->lengths[i], off = 12;
+	cr_assert_eq(p->formats[i], 1, "param %d is binary", i);
+	cr_assert(len >= 12 && get_u32(d + 8) == BLOCK_SQL_TEXT_OID);
+	memset(out, 0, sizeof(*out));
+	if (get_u32(d) == 0) {
+		cr_assert_eq(len, 12);
+		return;
+	}
+	cr_assert_eq(get_u32(d), 1, "one dimension");
+	out->n = get_u32(d + 12);
+	cr_assert_eq(get_u32(d + 16), 1, "lower bound 1");
+	off = 20;
+	for (size_t k = 0; k < out->n; k++) {
+		uint32_t n = get_u32(d + off);
+		off += 4;
+		if (n == UINT32_MAX)
+			continue;
+		if (k < 128)
+			out->v[k] = strndup((const char *)d + off, n);
+		off += n;
+	}
+	cr_assert_eq(off, len, "the elements fill the value");
+}
+
+static void elems_free(struct elems *e)
+{
+	for (size_t k = 0; k < 128; k++)
+		free(e->v[k]);
+}
+
+/* Asserts param i holds n elements and, when first is not NULL, that its
+ * first element is first. */
+static void expect(const struct block_sql_params *p, int i, size_t n, const char *first)
+{
+	struct elems e;
+	decode(p, i, &e);
+	cr_assert_eq(e.n, n, "param %d: %zu elements, want %zu", i, e.n, n);
+	if (first)
+		cr_assert_str_eq(e.v[0], first, "param %d", i);
+	elems_free(&e);
+}
+
+Test(ingest_block_sql, binary_arrays)
+{
+	struct block_sql_buf a = { 0 }, b = { 0 }, empty = { 0 };
+	block_sql_elems_add(&a, "x");
+	block_sql_elems_add(&a, NULL);
+	block_sql_elems_add(&b, "{\"k\":\"v\\\\\"}");
+	const struct block_sql_buf *parts[] = { &a, &empty, &b };
+	size_t len;
+	char *v = block_sql_array_join(parts, 3, &len);
+	static const unsigned char want[] = {
+		0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 25, 0, 0, 0, 3, 0, 0, 0, 1,
+		0, 0, 0, 1, 'x', 0xff, 0xff, 0xff, 0xff,
+		0, 0, 0, 11, '{', '"', 'k', '"', ':', '"', 'v', '\\', '\\', '"', '}',
+	};
+	cr_assert_eq(len, sizeof(want));
+	cr_assert(memcmp(v, want, len) == 0);
+	free(v);
+	const struct block_sql_buf *none[] = { &empty };
+	v = block_sql_array_join(none, 1, &len);
+	static const unsigned char want_empty[] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 25 };
+	cr_assert_eq(len, sizeof(want_empty));
+	cr_assert(memcmp(v, want_empty, len) == 0);
+	free(v);
+	block_sql_elems_free(&a);
+	block_sql_elems_free(&b);
+}
+
+static struct ingest_block *block_692365(void)
 {
 	char err[256];
 	struct json_object *h = fixture("GetTxBlock.json"), *bodies = fixture("GetTxnBodiesForTxBlock.json");
@@ -65,40 +127,63 @@ Test(ingest_block_sql, block_692365)
 	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
 	cr_assert(txblock_add_hashes(b, hashes, false, err, sizeof(err)) &&
 		  txblock_add_bodies(b, bodies, false, err, sizeof(err)) && txblock_finish(b, err, sizeof(err)));
-	struct block_sql *s = block_sql_build(b, 692370, true);
-	cr_assert_not_null(s);
-	cr_assert_eq(s->count, 8, "replace, tx_block, shards, txns, logs, contracts, cursor, notify");
-	const struct block_sql_params *p = find(s, BLOCK_SQL_TX_BLOCK);
-	cr_assert_str_eq(p->values[0], "692365");
-	cr_assert_str_eq(p->values[2], "28");
-	cr_assert_str_eq(p->values[3], "1595863976488744");
-	/* compact, node key order */
-	cr_assert(strncmp(p->values[4], "{\"header\":{\"Rewards\":\"19734000000000\",\"DSBlockNum\":\"6924\"", 56) == 0,
-		  "%.80s", p->values[4]);
-	p = find(s, BLOCK_SQL_TXNS);
-	cr_assert_eq(p->nparams, 14);
-	cr_assert(strncmp(p->values[1], "{\"304c77801b13a896da46c9471624fb5a6c01b6544680fc83ef181966a050f24a\"", 67) == 0);
-	cr_assert(strncmp(p->values[3], "{\"1eb03ba948ab480fda77c3ff0724773066f94b02\"", 43) == 0);
-	cr_assert(strstr(p->values[11], "NULL"), "no contract address for calls");
-	p = find(s, BLOCK_SQL_EVENT_LOGS);
-	cr_assert(strncmp(p->values[4], "{\"0x17329229cd84b964130977975054f7725a85381a\"", 45) == 0);
-	p = find(s, BLOCK_SQL_CONTRACTS);
-	cr_assert_str_eq(p->values[1], "{\"0x17329229cd84b964130977975054f7725a85381a\"}");
-	cr_assert_str_eq(p->values[2], "{\"event\"}");
-	p = find(s, BLOCK_SQL_CURSOR);
-	cr_assert_str_eq(p->values[1], "692370");
-	p = find(s, BLOCK_SQL_NOTIFY);
-	cr_assert_str_eq(p->values[0], "{\"block_num\":692365,\"live\":true}");
-	for (int i = 0; i < s->count; i++)
-		cr_assert_eq(s->stmts[i].nparams, block_sql_stmts[s->stmts[i].stmt].nparams);
-	block_sql_free(s);
-	txblock_free(b);
 	json_object_put(h);
 	json_object_put(bodies);
 	json_object_put(hashes);
+	return b;
 }
 
-Test(ingest_block_sql, empty_block)
+Test(ingest_block_sql, block_692365)
+{
+	struct ingest_block *b = block_692365();
+	struct block_sql_rows *rows = block_sql_rows_build(b, true);
+	cr_assert_not_null(rows);
+	struct block_sql_member m = { b, rows, 692370 };
+	struct block_sql *s = block_sql_group_build(&m, 1);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->count, 7, "replace, blocks, txns, logs, contracts, cursor, notify");
+	const struct block_sql_params *p = find(s, BLOCK_SQL_REPLACE);
+	cr_assert_str_eq(p->values[0], "692365");
+	cr_assert_str_eq(p->values[1], "692365");
+	p = find(s, BLOCK_SQL_BLOCKS);
+	expect(p, 0, 1, "692365");
+	expect(p, 2, 1, "28");
+	expect(p, 3, 1, "1595863976488744");
+	struct elems e;
+	decode(p, 4, &e);
+	/* compact, node key order */
+	cr_assert(strncmp(e.v[0], "{\"header\":{\"Rewards\":\"19734000000000\",\"DSBlockNum\":\"6924\"", 56) == 0,
+		  "%.80s", e.v[0]);
+	elems_free(&e);
+	p = find(s, BLOCK_SQL_TXNS);
+	cr_assert_eq(p->nparams, 14);
+	for (int c = 0; c < 14; c++)
+		expect(p, c, 28, NULL);
+	expect(p, 1, 28, "304c77801b13a896da46c9471624fb5a6c01b6544680fc83ef181966a050f24a");
+	expect(p, 3, 28, "1eb03ba948ab480fda77c3ff0724773066f94b02");
+	decode(p, 11, &e);
+	cr_assert_null(e.v[0], "no contract address for calls");
+	elems_free(&e);
+	p = find(s, BLOCK_SQL_EVENT_LOGS);
+	for (int c = 0; c < 8; c++)
+		expect(p, c, 13, NULL);
+	expect(p, 4, 13, "0x17329229cd84b964130977975054f7725a85381a");
+	p = find(s, BLOCK_SQL_CONTRACTS);
+	expect(p, 0, 1, "0x17329229cd84b964130977975054f7725a85381a");
+	expect(p, 1, 1, "event");
+	expect(p, 2, 1, "692365");
+	p = find(s, BLOCK_SQL_CURSOR);
+	cr_assert_str_eq(p->values[0], "692365");
+	cr_assert_str_eq(p->values[1], "692370");
+	expect(find(s, BLOCK_SQL_NOTIFY), 0, 1, "{\"block_num\":692365,\"live\":true}");
+	for (int i = 0; i < s->count; i++)
+		cr_assert_eq(s->stmts[i].nparams, block_sql_stmts[s->stmts[i].stmt].nparams);
+	block_sql_free(s);
+	block_sql_rows_free(rows);
+	txblock_free(b);
+}
+
+static struct ingest_block *empty_block(uint64_t num)
 {
 	char err[256];
 	struct json_object *h = fixture("GetTxBlock_1001_no_txns.json"), *empty = json_object_new_array();
@@ -106,12 +191,73 @@ Test(ingest_block_sql, empty_block)
 	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
 	cr_assert(txblock_add_hashes(b, empty, false, err, sizeof(err)) &&
 		  txblock_add_bodies(b, empty, false, err, sizeof(err)) && txblock_finish(b, err, sizeof(err)));
-	struct block_sql *s = block_sql_build(b, 5000, false);
-	cr_assert_eq(s->count, 4, "replace, tx_block, cursor, notify");
-	cr_assert_str_eq(find(s, BLOCK_SQL_TX_BLOCK)->values[5], "[]");
-	cr_assert_str_eq(find(s, BLOCK_SQL_NOTIFY)->values[0], "{\"block_num\":1001,\"live\":false}");
-	block_sql_free(s);
-	txblock_free(b);
 	json_object_put(h);
 	json_object_put(empty);
+	b->num = num;
+	return b;
+}
+
+Test(ingest_block_sql, empty_block)
+{
+	struct ingest_block *b = empty_block(1001);
+	struct block_sql_rows *rows = block_sql_rows_build(b, false);
+	struct block_sql_member m = { b, rows, 5000 };
+	struct block_sql *s = block_sql_group_build(&m, 1);
+	cr_assert_eq(s->count, 4, "replace, blocks, cursor, notify");
+	expect(find(s, BLOCK_SQL_BLOCKS), 5, 1, "[]");
+	expect(find(s, BLOCK_SQL_NOTIFY), 0, 1, "{\"block_num\":1001,\"live\":false}");
+	block_sql_free(s);
+	block_sql_rows_free(rows);
+	txblock_free(b);
+}
+
+/* A group joins its blocks' rows in block order; a contract named by
+ * several blocks is one row, from the first block naming it. */
+Test(ingest_block_sql, group)
+{
+	struct ingest_block *blocks[4] = { empty_block(692364), block_692365(), block_692365(), empty_block(692367) };
+	blocks[2]->num = 692366;
+	struct block_sql_rows *rows[4];
+	struct block_sql_member m[4];
+	for (int i = 0; i < 4; i++) {
+		rows[i] = block_sql_rows_build(blocks[i], i == 3);
+		m[i] = (struct block_sql_member){ blocks[i], rows[i], 692367 };
+	}
+	struct block_sql *s = block_sql_group_build(m, 4);
+	cr_assert_eq(s->count, 7);
+	const struct block_sql_params *p = find(s, BLOCK_SQL_REPLACE);
+	cr_assert_str_eq(p->values[0], "692364");
+	cr_assert_str_eq(p->values[1], "692367");
+	p = find(s, BLOCK_SQL_BLOCKS);
+	for (int c = 0; c < 6; c++)
+		expect(p, c, 4, NULL);
+	struct elems e;
+	decode(p, 0, &e);
+	cr_assert(strcmp(e.v[0], "692364") == 0 && strcmp(e.v[1], "692365") == 0 &&
+		  strcmp(e.v[2], "692366") == 0 && strcmp(e.v[3], "692367") == 0);
+	elems_free(&e);
+	p = find(s, BLOCK_SQL_TXNS);
+	for (int c = 0; c < 14; c++)
+		expect(p, c, 56, NULL);
+	decode(p, 0, &e);
+	cr_assert(strcmp(e.v[27], "692365") == 0 && strcmp(e.v[28], "692366") == 0);
+	elems_free(&e);
+	p = find(s, BLOCK_SQL_EVENT_LOGS);
+	for (int c = 0; c < 8; c++)
+		expect(p, c, 26, NULL);
+	p = find(s, BLOCK_SQL_CONTRACTS);
+	expect(p, 0, 1, "0x17329229cd84b964130977975054f7725a85381a");
+	expect(p, 2, 1, "692365");
+	cr_assert_str_eq(find(s, BLOCK_SQL_CURSOR)->values[0], "692367");
+	decode(find(s, BLOCK_SQL_NOTIFY), 0, &e);
+	cr_assert_eq(e.n, 4);
+	cr_assert_str_eq(e.v[0], "{\"block_num\":692364,\"live\":false}");
+	cr_assert_str_eq(e.v[2], "{\"block_num\":692366,\"live\":false}");
+	cr_assert_str_eq(e.v[3], "{\"block_num\":692367,\"live\":true}");
+	elems_free(&e);
+	block_sql_free(s);
+	for (int i = 0; i < 4; i++) {
+		block_sql_rows_free(rows[i]);
+		txblock_free(blocks[i]);
+	}
 }
