@@ -65,6 +65,8 @@ struct zws {
 	struct dlist sessions;    /* every open session */
 	struct dlist newblock;    /* sessions subscribed to NewBlock */
 	struct dlist unsubscribing; /* sessions with an Unsubscribe to report */
+	struct dlist alive;       /* keepalive: sessions heard from, oldest first */
+	struct dlist pinged;      /* keepalive: sessions pinged, oldest first */
 	size_t nsessions;
 	uint64_t next_session_id;
 

@@ -29,6 +29,9 @@ static const char usage[] =
 	"                         with close code 1008 (default 8, at most 64;\n"
 	"                         bursts up to 16 times N reach clients that read)\n"
 	"  --lookup-timeout-ms MS longest wait for a contract check (default 3000)\n"
+	"  --ping-after S         ping a client silent for S seconds (default 30)\n"
+	"  --drop-after S         close a client silent for S seconds, more than\n"
+	"                         --ping-after (default 70)\n"
 	"  --workers N            processes sharing the port (default 1)\n"
 	"  --event-loop LOOP      poll, libev or libuv (env ZWS_EVENT_LOOP,\n"
 	"                         default poll)\n"
@@ -71,7 +74,8 @@ static bool known_option(const char *name)
 {
 	static const char *const names[] = {
 		"db", "host", "port", "lookup", "max-addresses", "max-message", "rate-limit",
-		"max-queue", "lookup-timeout-ms", "workers", "event-loop", "log-level",
+		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
+		"log-level",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], name) == 0)
@@ -90,6 +94,8 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->queue_max = 8;
 	cfg->workers = 1;
 	cfg->lookup_timeout_ms = 3000;
+	cfg->ping_after_s = 30;
+	cfg->drop_after_s = 70;
 	cfg->event_loop = ZWS_LOOP_POLL;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
@@ -136,6 +142,10 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->queue_max = (unsigned)v), true);
 	else if (strcmp(name, "lookup-timeout-ms") == 0)
 		ok = parse_uint(value, 1, 600000, &v) && ((cfg->lookup_timeout_ms = (unsigned)v), true);
+	else if (strcmp(name, "ping-after") == 0)
+		ok = parse_uint(value, 1, 86400, &v) && ((cfg->ping_after_s = (unsigned)v), true);
+	else if (strcmp(name, "drop-after") == 0)
+		ok = parse_uint(value, 2, 86400, &v) && ((cfg->drop_after_s = (unsigned)v), true);
 	else if (strcmp(name, "workers") == 0)
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->workers = (unsigned)v), true);
 	else if (strcmp(name, "event-loop") == 0)
@@ -205,6 +215,11 @@ enum config_result config_parse(struct zws_config *cfg, int argc, char *const ar
 	}
 	if (!cfg->db) {
 		snprintf(err, errlen, "no database: give --db CONNINFO or set ZWS_DB");
+		return CONFIG_ERROR;
+	}
+	if (cfg->drop_after_s <= cfg->ping_after_s) {
+		snprintf(err, errlen, "--drop-after (%u s) must be longer than --ping-after (%u s)",
+			 cfg->drop_after_s, cfg->ping_after_s);
 		return CONFIG_ERROR;
 	}
 	return CONFIG_OK;

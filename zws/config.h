@@ -26,6 +26,8 @@ struct zws_config {
 	unsigned queue_max;      /* --max-queue, pending messages per client */
 	unsigned workers;        /* --workers, processes sharing the port */
 	unsigned lookup_timeout_ms; /* --lookup-timeout-ms, contract check wait */
+	unsigned ping_after_s;   /* --ping-after, silence before a keepalive ping */
+	unsigned drop_after_s;   /* --drop-after, silence before the client is dropped */
 	enum zws_event_loop event_loop; /* --event-loop / ZWS_EVENT_LOOP */
 	enum log_level log_level;   /* --log-level */
 };

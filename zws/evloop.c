@@ -3,19 +3,19 @@
  * Measured on the 2-core benchmark machine with 19,000 NewBlock subscribers
  * on loopback (zws-loadclient, 3.4 KB notifications, fan-out from the
  * NOTIFY to the last client's receipt; idle CPU over 35 s including one
- * round of 30 s keepalive pings):
+ * round of 30 s keepalive pings; zws-floor takes 0.19-0.24 s):
  *
- *   loop    idle CPU (one core)   fan-out, 3 epochs       RSS per connection
- *   poll    29.0%                 4.59 s, 4.25 s, 5.03 s  1546 B
- *   libev   22.7%                 4.99 s, 6.22 s, 4.49 s  1676 B
- *   libuv   32.5%                 5.07 s, 5.17 s, 4.09 s  1764 B
+ *   loop    idle CPU (one core)   fan-out, 3 epochs
+ *   poll    3.4%                  0.26 s, 0.21 s, 0.21 s
+ *   libev   1.1%                  0.37 s, 0.29 s, 0.29 s
+ *   libuv   1.1%                  0.52 s, 0.44 s, 0.43 s
  *
- * The loop is not what costs: a profile shows the time in the kernel's
- * send path and in lws's sorted timer list (lws_dll2_add_sorted walks
- * every connection's timer on each insert), the same under all three.
- * With no measured gain, poll stays the default: it is lws's own path and
- * needs no workaround. libev needs the timer kick below; with libuv a
- * client closed at shutdown may not get its 1001 close frame. */
+ * Only poll keeps the fan-out at the floor, and its idle cost is within
+ * budget, so it stays the default: it is also lws's own path and needs no
+ * workaround. (Before one send per message, server.c SERVER_TX_PACKET, and
+ * zws's own keepalive, keepalive.c, all three took 4-6 s and 23-32% idle.)
+ * libev needs the timer kick below; with libuv a client closed at
+ * shutdown may not get its 1001 close frame. */
 #include "evloop.h"
 
 #include <ev.h>

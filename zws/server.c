@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "evloop.h"
+#include "keepalive.h"
 #include "log.h"
 #include "lookup.h"
 #include "pgfeed.h"
@@ -24,6 +25,13 @@
  * pieces and is assembled there in a buffer that lives only while it
  * arrives. */
 #define SERVER_RX_BUFFER 128
+/* Largest piece lws hands to one send(). Left at 0, lws caps each send at
+ * the receive buffer size (plus its header room, 148 bytes here), so a
+ * 3 KB notification took 24 sends, each on its own poll() wakeup over
+ * every connection: 19,000 clients waited 4-6 s instead of 0.2 s. Any
+ * part the socket does not take is copied by lws either way, so the cap
+ * only has to exceed the largest notification: one send per message. */
+#define SERVER_TX_PACKET (1u << 20)
 /* Handshakes parsed at once; each holds a header table (about 5 KB) only
  * while its upgrade request is read. More wait for a free table. Bounding
  * them keeps a connection burst from leaving the heap full of holes. */
@@ -80,6 +88,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
 		return session_receive(s, in, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		session_pong(s);
+		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return session_writeable(s);
 	case LWS_CALLBACK_CLOSED:
@@ -94,18 +105,16 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 }
 
 static const struct lws_protocols protocols[] = {
-	{ "zws", ws_callback, sizeof(struct session), SERVER_RX_BUFFER, 0, NULL, 0 },
+	{ "zws", ws_callback, sizeof(struct session), SERVER_RX_BUFFER, 0, NULL, SERVER_TX_PACKET },
 	{ "zws-pg", pgfeed_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-listen", listener_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-lookup", lookup_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-/* Keepalive: ping a client idle for 30 s, drop it after 70 s of silence. */
-static const lws_retry_bo_t idle_policy = {
-	.secs_since_valid_ping = 30,
-	.secs_since_valid_hangup = 70,
-};
+/* No lws keepalive (all zero): its per-connection timers cost O(n) per
+ * ping; keepalive.c pings and hangs up instead. */
+static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0 };
 
 static void lws_log_to_ours(int level, const char *line)
 {
@@ -171,6 +180,7 @@ static int run_loop(struct zws *app, struct evloop *loop)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pgfeed_start(app->feed);
+	keepalive_start(app);
 	while (!app->done && evloop_run_once(loop, app->context))
 		;
 	log_info("stopped");
@@ -179,8 +189,10 @@ static int run_loop(struct zws *app, struct evloop *loop)
 
 static void app_free(struct zws *app, struct evloop *loop)
 {
-	if (app->context)
+	if (app->context) {
 		lws_sul_cancel(&shutdown_deadline);
+		keepalive_stop(app);
+	}
 	pgfeed_stop(app->feed);
 	if (app->context)
 		evloop_destroy_context(loop, app->context);
@@ -206,6 +218,8 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 	dlist_init(&app.sessions);
 	dlist_init(&app.newblock);
 	dlist_init(&app.unsubscribing);
+	dlist_init(&app.alive);
+	dlist_init(&app.pinged);
 	lws_set_log_level(log_current_level >= LOG_LEVEL_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
 							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
 	if (cfg->lookup && !(app.lookup = lookup_new(&app, cfg->lookup, err, sizeof(err))))

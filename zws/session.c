@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "contracts.h"
+#include "keepalive.h"
 #include "log.h"
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame header");
@@ -33,6 +34,7 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 	s->rate_ms = (uint64_t)(lws_now_usecs() / 1000);
 	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
 	dlist_add(&app->sessions, &s->all);
+	keepalive_heard(s);
 	app->nsessions++;
 	log_info("S%llu %s connected (%zu clients)", (unsigned long long)s->sub.id, s->peer,
 		 app->nsessions);
@@ -216,12 +218,29 @@ static struct frame *next_frame(struct session *s)
 	return f;
 }
 
+/* The ping carries a payload: lws 4.1.6 does not report an empty pong to
+ * the protocol callback, and a client's pong echoes the ping's payload. */
+static int send_ping(struct session *s)
+{
+	static unsigned char ping[LWS_PRE + 3] = { [LWS_PRE] = 'z', 'w', 's' };
+	s->ping_due = false;
+	if (lws_write(s->wsi, ping + LWS_PRE, 3, LWS_WRITE_PING) < 0) {
+		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
+		return -1;
+	}
+	if (s->qcount || s->rcount)
+		lws_callback_on_writable(s->wsi);
+	return 0;
+}
+
 int session_writeable(struct session *s)
 {
 	if (s->state == SESSION_CLOSING) {
 		close_reason(s);
 		return -1;
 	}
+	if (s->ping_due)
+		return send_ping(s);
 	struct frame *f = next_frame(s);
 	if (!f)
 		return 0;
@@ -282,8 +301,14 @@ static bool rx_reserve(struct session *s, size_t need)
 	return true;
 }
 
+void session_pong(struct session *s)
+{
+	keepalive_heard(s);
+}
+
 int session_receive(struct session *s, const void *in, size_t len)
 {
+	keepalive_heard(s);
 	bool first = lws_is_first_fragment(s->wsi), last = lws_is_final_fragment(s->wsi) &&
 						       !lws_remaining_packet_payload(s->wsi);
 	size_t max = s->app->cfg->max_message;
@@ -352,6 +377,7 @@ void session_closed(struct session *s)
 		session_drop_topic(s, (enum topic)t);
 	dlist_del(&s->unsubscribing);
 	dlist_del(&s->all);
+	keepalive_forget(s);
 	s->app->nsessions--;
 	struct frame *f;
 	while ((f = next_frame(s)))

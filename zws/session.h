@@ -37,6 +37,9 @@ struct session {
 	struct zws *app;
 	struct subscriber sub; /* sub.id is the session id (S<id> in logs) */
 	struct dlist all, newblock, unsubscribing;
+	struct dlist alive;      /* on app->alive or app->pinged (keepalive.c) */
+	uint32_t alive_deadline; /* when to ping it or, once pinged, drop it */
+	bool ping_due;           /* a ping waits for the next writable */
 	enum session_state state;
 	uint16_t close_code;
 	unsigned char topics;    /* TOPIC_BIT()s subscribed */
@@ -76,6 +79,8 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 int session_receive(struct session *s, const void *in, size_t len);
 /* LWS_CALLBACK_SERVER_WRITEABLE. Returns -1 to close the connection. */
 int session_writeable(struct session *s);
+/* LWS_CALLBACK_RECEIVE_PONG. */
+void session_pong(struct session *s);
 /* LWS_CALLBACK_CLOSED: unsubscribes everything and frees what hangs off s. */
 void session_closed(struct session *s);
 

@@ -92,3 +92,45 @@ Test(limits, bad_input_is_handled_and_others_are_undisturbed, .timeout = 90)
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+/* Keepalive: a client that answers pings stays, one that stays silent is
+ * dropped once --drop-after passes, and the log says why. */
+Test(limits, silent_clients_are_pinged_then_dropped, .timeout = 60)
+{
+	static const char *const zws_args[] = { "--ping-after", "1", "--drop-after", "3", NULL };
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000, .zws_args = zws_args };
+	it_stack_start(&s, &o);
+	struct it_ws *answering = subscribed(s.zws_port);
+	struct it_ws *silent = subscribed(s.zws_port);
+
+	/* The answering client reads (and so pongs every ping) for 5 s. */
+	int pings = 0;
+	for (long long end = it_now_ms() + 5000; it_now_ms() < end;) {
+		struct it_ws_frame f;
+		if (!it_ws_recv_frame_raw(answering, &f, 200))
+			continue;
+		cr_assert_eq(f.opcode, IT_WS_PING, "unexpected frame %d: %.100s", f.opcode, f.data);
+		cr_assert(it_ws_send_frame(answering, IT_WS_PONG, true, f.data, f.len));
+		pings++;
+		it_ws_frame_free(&f);
+	}
+	cr_expect_geq(pings, 2, "pinged %d times in 5 s with --ping-after 1", pings);
+	cr_assert(it_ws_send(answering, newblock));
+	char *m = it_ws_recv(answering, 5000);
+	cr_assert(m, "the answering client was dropped");
+	cr_assert_str_eq(m, newblock);
+	free(m);
+
+	/* The silent one got a ping it never answered, then the connection ended. */
+	struct it_ws_frame f;
+	cr_assert(it_ws_recv_frame_raw(silent, &f, 1000));
+	cr_expect_eq(f.opcode, IT_WS_PING);
+	it_ws_frame_free(&f);
+	cr_assert_not(it_ws_recv_frame_raw(silent, &f, 1000), "the silent client is still served");
+	cr_expect(it_log_wait(s.zws, "dropped: silent for 3 s, no answer to a ping", 1000));
+	it_ws_close(silent);
+	it_ws_close(answering);
+	it_stack_stop(&s);
+	it_mark_passed();
+}

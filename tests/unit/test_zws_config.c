@@ -118,8 +118,28 @@ Test(zws_config, usage_names_every_flag)
 {
 	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses",
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
-				       "--lookup-timeout-ms", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
+				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
 				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(config_usage(), flags[i]), "%s missing from --help", flags[i]);
+}
+
+Test(zws_config, keepalive_must_ping_before_it_drops)
+{
+	struct zws_config cfg;
+	char err[200];
+	char *argv[] = { "zws", "--db", "x" };
+	cr_assert_eq(config_parse(&cfg, 3, argv, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_expect_eq(cfg.ping_after_s, 30);
+	cr_expect_eq(cfg.drop_after_s, 70);
+	char *argv2[] = { "zws", "--db", "x", "--ping-after", "5", "--drop-after", "8" };
+	cr_assert_eq(config_parse(&cfg, 7, argv2, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_expect_eq(cfg.ping_after_s, 5);
+	cr_expect_eq(cfg.drop_after_s, 8);
+	char *argv3[] = { "zws", "--db", "x", "--ping-after", "70" };
+	cr_assert_eq(config_parse(&cfg, 5, argv3, NULL, err, sizeof(err)), CONFIG_ERROR);
+	cr_expect_str_eq(err, "--drop-after (70 s) must be longer than --ping-after (70 s)");
+	char *argv4[] = { "zws", "--db", "x", "--ping-after", "0" };
+	cr_assert_eq(config_parse(&cfg, 5, argv4, NULL, err, sizeof(err)), CONFIG_ERROR);
+	cr_expect_str_eq(err, "invalid value for --ping-after: '0'");
 }

@@ -36,7 +36,7 @@ static struct it_proc procs[MAX_PROCS];
 static int nprocs;
 static bool cleanup_registered;
 
-static long long now_ms(void)
+long long it_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -242,14 +242,14 @@ struct it_proc *it_proc_start(const char *name, char *const argv[])
 
 static bool reap(struct it_proc *p, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = it_now_ms() + timeout_ms;
 	while (!p->exited) {
 		pid_t r = waitpid(p->pid, &p->status, WNOHANG);
 		if (r == p->pid) {
 			p->exited = true;
 			break;
 		}
-		if (now_ms() >= end)
+		if (it_now_ms() >= end)
 			return false;
 		usleep(10000);
 	}
@@ -307,14 +307,14 @@ static char *read_file(const char *path)
 
 bool it_log_wait(const struct it_proc *p, const char *needle, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = it_now_ms() + timeout_ms;
 	for (;;) {
 		char *s = read_file(p->log);
 		bool found = s && strstr(s, needle);
 		free(s);
 		if (found)
 			return true;
-		if (now_ms() >= end)
+		if (it_now_ms() >= end)
 			return false;
 		usleep(20000);
 	}
@@ -369,7 +369,7 @@ bool it_json_equal(const char *a, const char *b)
 
 static int tcp_connect(int port, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = it_now_ms() + timeout_ms;
 	for (;;) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -380,7 +380,7 @@ static int tcp_connect(int port, int timeout_ms)
 			return fd;
 		}
 		close(fd);
-		if (now_ms() >= end)
+		if (it_now_ms() >= end)
 			return -1;
 		usleep(20000);
 	}
@@ -426,7 +426,7 @@ static bool write_all(int fd, const void *buf, size_t len)
 static ssize_t read_deadline(int fd, void *buf, size_t len, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - it_now_ms();
 		if (left < 0)
 			left = 0;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -458,7 +458,7 @@ int it_http(int port, const char *method, const char *path, const char *body,
 	free(req);
 	size_t cap = 65536, n = 0;
 	char *buf = malloc(cap);
-	long long deadline = now_ms() + 10000;
+	long long deadline = it_now_ms() + 10000;
 	while (ok) {
 		if (n + 4096 > cap)
 			buf = realloc(buf, cap *= 2);
@@ -495,7 +495,7 @@ static int handshake(int fd, int timeout_ms, struct it_ws *ws)
 			  "Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1\r\n\r\n";
 	if (!write_all(fd, req, strlen(req)))
 		return -1;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = it_now_ms() + timeout_ms;
 	for (;;) {
 		if (ws->len + 4096 > ws->cap)
 			ws->buf = realloc(ws->buf, ws->cap = ws->cap * 2 + 8192);
@@ -619,14 +619,23 @@ static bool parse_frame(struct it_ws *ws, struct it_ws_frame *f)
 
 bool it_ws_recv_frame(struct it_ws *ws, struct it_ws_frame *f, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = it_now_ms() + timeout_ms;
+	for (;;) {
+		long long left = deadline - it_now_ms();
+		if (!it_ws_recv_frame_raw(ws, f, left > 0 ? (int)left : 0))
+			return false;
+		if (f->opcode != IT_WS_PING)
+			return true;
+		it_ws_send_frame(ws, IT_WS_PONG, true, f->data, f->len);
+		it_ws_frame_free(f);
+	}
+}
+
+bool it_ws_recv_frame_raw(struct it_ws *ws, struct it_ws_frame *f, int timeout_ms)
+{
+	long long deadline = it_now_ms() + timeout_ms;
 	for (;;) {
 		if (parse_frame(ws, f)) {
-			if (f->opcode == IT_WS_PING) {
-				it_ws_send_frame(ws, IT_WS_PONG, true, f->data, f->len);
-				it_ws_frame_free(f);
-				continue;
-			}
 			if (f->opcode == IT_WS_CLOSE)
 				ws->close_code = f->close_code;
 			return true;
@@ -650,12 +659,12 @@ void it_ws_frame_free(struct it_ws_frame *f)
 
 char *it_ws_recv(struct it_ws *ws, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = it_now_ms() + timeout_ms;
 	char *msg = NULL;
 	size_t len = 0;
 	for (;;) {
 		struct it_ws_frame f;
-		long long left = deadline - now_ms();
+		long long left = deadline - it_now_ms();
 		if (!it_ws_recv_frame(ws, &f, left > 0 ? (int)left : 0)) {
 			free(msg);
 			return NULL;
@@ -730,14 +739,14 @@ long long it_lookup_produce(int lookup_port, int count)
 
 bool it_wait_block(const char *db, long long block_num, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = it_now_ms() + timeout_ms;
 	for (;;) {
 		char *v = db_scalar_quiet(db, "SELECT block_num FROM ingest_cursor", true);
 		bool ok = v && *v && atoll(v) >= block_num;
 		free(v);
 		if (ok)
 			return true;
-		if (now_ms() >= end)
+		if (it_now_ms() >= end)
 			return false;
 		usleep(50000);
 	}
@@ -781,7 +790,7 @@ void it_stack_start(struct it_stack *s, const struct it_stack_opts *o)
 	push_args(argv, &argc, o->ingest_args);
 	argv[argc] = NULL;
 	s->ingest = it_proc_start("ingest", argv);
-	long long deadline = now_ms() + 20000;
+	long long deadline = it_now_ms() + 20000;
 	for (;;) {
 		char *v = db_scalar_quiet(s->db, "SELECT count(*) FROM ingest_cursor", true);
 		bool ready = v && atoll(v) > 0;
@@ -789,7 +798,7 @@ void it_stack_start(struct it_stack *s, const struct it_stack_opts *o)
 		if (ready)
 			break;
 		cr_assert(it_proc_running(s->ingest), "zws-ingest exited early");
-		cr_assert(now_ms() < deadline, "zws-ingest committed no block within 20 s");
+		cr_assert(it_now_ms() < deadline, "zws-ingest committed no block within 20 s");
 		usleep(50000);
 	}
 	if (o->no_zws)

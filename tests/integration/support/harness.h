@@ -92,6 +92,8 @@ bool it_ws_send_raw(struct it_ws *ws, const void *bytes, size_t len);
 /* Reads one frame (pings are answered and skipped). false on timeout or
  * connection loss. */
 bool it_ws_recv_frame(struct it_ws *ws, struct it_ws_frame *f, int timeout_ms);
+/* Like it_ws_recv_frame, but a ping is returned, not answered. */
+bool it_ws_recv_frame_raw(struct it_ws *ws, struct it_ws_frame *f, int timeout_ms);
 void it_ws_frame_free(struct it_ws_frame *f);
 /* Reads one whole text message (reassembling fragments). Returns it
  * malloc'd, or NULL on timeout, close or error. If the server closed,
@@ -103,6 +105,9 @@ bool it_ws_silent(struct it_ws *ws, int ms);
 void it_ws_close(struct it_ws *ws);
 
 /* ---- the whole pipeline ---- */
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long long it_now_ms(void);
 
 struct it_stack {
 	char *db;
