@@ -2,7 +2,7 @@
  * (POST /fake/produce) and measures the time until PostgreSQL delivers the
  * matching NOTIFY zws_block. Prints one latency in ms per block, then
  * "min/median/p95/max".
- * usage: notify_latency CONNINFO FAKE_PORT COUNT GAP_MS */
+ * usage: zws-notify-latency CONNINFO FAKE_PORT COUNT GAP_MS */
 #include <arpa/inet.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
@@ -76,7 +76,7 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: notify_latency CONNINFO FAKE_PORT COUNT GAP_MS\n");
+		fprintf(stderr, "usage: zws-notify-latency CONNINFO FAKE_PORT COUNT GAP_MS\n");
 		return 2;
 	}
 	int port = atoi(argv[2]), count = atoi(argv[3]), gap = atoi(argv[4]);

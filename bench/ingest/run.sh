@@ -28,10 +28,9 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-for b in zws-ingest zws-fake-lookup; do
+for b in zws-ingest zws-fake-lookup zws-notify-latency; do
   [ -x "$BIN/$b" ] || { echo "missing $BIN/$b (cmake --build $BUILD)" >&2; exit 1; }
 done
-cc -O2 -o "$T/notify_latency" "$SRC/bench/ingest/notify_latency.c" $(pkg-config --cflags --libs libpq)
 
 DB=$("$SRC/tests/pg.sh" start "$T/pg")
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -77,7 +76,7 @@ txns=$(sql "SELECT count(*) FROM transactions")
 logs=$(sql "SELECT count(*) FROM event_logs")
 rate() { python3 -c "print(f'{$1 / ($t1 - $t0):,.0f}')"; }
 
-lat=$("$T/notify_latency" "$DB" "$PORT" "$LIVE" 300 | tail -n 1)
+lat=$("$BIN/zws-notify-latency" "$DB" "$PORT" "$LIVE" 300 | tail -n 1)
 
 stat() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$lat"; }
 echo "| zws-ingest backfill ($SHAPE blocks, $(nproc) cores) | value |"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The benchmarks under bench/ still run from their one command, at a small
+# size: the fan-out benchmark's --quick run (500 clients, zws next to the
+# floor and Node.js ws) and a 300-block ingest backfill. Checks that every
+# client got every notification and every block was stored; the timings
+# are printed, not judged (they belong to bench/, not to a test).
+set -euo pipefail
+: "${ZWS_SOURCE_DIR:?}" "${ZWS_BUILD_DIR:?}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "bench_smoke: FAIL: $*" >&2; exit 1; }
+
+echo "== bench/fanout/run.sh --quick"
+"$ZWS_SOURCE_DIR/bench/fanout/run.sh" --quick --build-dir "$ZWS_BUILD_DIR" --output "$T/fanout.md" \
+  || fail "bench/fanout/run.sh --quick exited $?"
+cat "$T/fanout.md"
+# | server | from | subscribed | failed | min received | ...
+for server in "zws" "floor" "node ws"; do
+  row=$(grep -m1 "^| $server | " "$T/fanout.md") || fail "no '$server' row in the fan-out report"
+  IFS='|' read -r _ _ _ subscribed failed received _ <<<"$row"
+  [ "$((subscribed))" = 500 ] && [ "$((failed))" = 0 ] && [ "$((received))" = 500 ] \
+    || fail "$server: subscribed $subscribed, failed $failed, fewest received $received (want 500, 0, 500)"
+done
+
+echo "== bench/ingest/run.sh, 300 blocks"
+BLOCKS=300 LIVE=3 POLL_MS=200 PGBASE=/tmp "$ZWS_SOURCE_DIR/bench/ingest/run.sh" "$ZWS_BUILD_DIR" >"$T/ingest.md" \
+  || fail "bench/ingest/run.sh exited $?"
+cat "$T/ingest.md"
+grep -q "^| TxBlocks | 300 in " "$T/ingest.md" || fail "ingest benchmark did not store 300 blocks"
+grep -q "8400 stored" "$T/ingest.md" || fail "ingest benchmark did not store 8,400 transactions"
+echo "bench_smoke: both benchmarks ran"
