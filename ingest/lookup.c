@@ -28,6 +28,7 @@ struct lookup_conn {
 	bool stale; /* rebuild before the next request */
 	enum evhttp_request_error req_error;
 	bool req_failed;
+	char tls_error[160]; /* why the TLS handshake failed, for the log */
 	lookup_cb cb;
 	void *arg;
 };
@@ -185,11 +186,36 @@ static const char *request_error_text(enum evhttp_request_error e)
 	return "connection failed";
 }
 
+/* For an https lookup, the reason OpenSSL gave, if it refused the
+ * connection: an untrusted or mismatched certificate would otherwise show
+ * as a bare "connection closed". Empty when TLS is not the cause. */
+static void note_tls_error(struct lookup_conn *c)
+{
+	c->tls_error[0] = '\0';
+	struct bufferevent *bev = c->evcon ? evhttp_connection_get_bufferevent(c->evcon) : NULL;
+	SSL *ssl = bev && c->lk->url.https ? bufferevent_openssl_get_ssl(bev) : NULL;
+	if (!ssl)
+		return;
+	long verify = SSL_get_verify_result(ssl);
+	unsigned long e = bufferevent_get_openssl_error(bev);
+	if (verify != X509_V_OK)
+		snprintf(c->tls_error, sizeof(c->tls_error), "TLS certificate refused: %s",
+			 X509_verify_cert_error_string(verify));
+	else if (e) {
+		char text[120];
+		ERR_error_string_n(e, text, sizeof(text));
+		snprintf(c->tls_error, sizeof(c->tls_error), "TLS failed: %s", text);
+	}
+	while (bufferevent_get_openssl_error(bev))
+		;
+}
+
 static void request_error(enum evhttp_request_error e, void *arg)
 {
 	struct lookup_conn *c = arg;
 	c->req_failed = true;
 	c->req_error = e;
+	note_tls_error(c);
 }
 
 static void request_done(struct evhttp_request *req, void *arg)
@@ -199,7 +225,8 @@ static void request_done(struct evhttp_request *req, void *arg)
 	resp.status = req ? evhttp_request_get_response_code(req) : 0;
 	if (resp.status == 0 || c->req_failed) {
 		resp.status = 0;
-		resp.error = c->req_failed ? request_error_text(c->req_error) : "connection failed";
+		resp.error = c->req_failed && c->tls_error[0] ? c->tls_error
+			     : c->req_failed ? request_error_text(c->req_error) : "connection failed";
 		c->stale = true;
 	} else {
 		struct evbuffer *in = evhttp_request_get_input_buffer(req);
