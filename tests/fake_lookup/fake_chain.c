@@ -1,12 +1,14 @@
 /* Chain state and the generated-block cache. The cache is a small array
  * scanned linearly; it holds at most CACHE_SLOTS blocks and about
- * CACHE_TXNS transactions (a paged block has 5,001), evicting the least
- * recently used. */
+ * CACHE_TXNS transactions (a paged block has 5,001; an events transaction
+ * counts as its 10 event logs), evicting the least recently used. */
 #include "fake_chain.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fake_events.h"
 
 #define CACHE_SLOTS 256
 #define CACHE_TXNS 60000
@@ -14,6 +16,7 @@
 struct cache_slot {
 	struct fake_block *block;
 	uint64_t last_use;
+	uint64_t cost; /* counted against CACHE_TXNS */
 };
 
 struct fake_chain {
@@ -25,7 +28,7 @@ struct fake_chain {
 	struct json_object *dummy;
 	struct cache_slot cache[CACHE_SLOTS];
 	uint64_t cache_clock;
-	uint64_t cache_txns;
+	uint64_t cache_cost;
 };
 
 struct fake_chain *fake_chain_new(const struct fake_chain_config *cfg, char *err, size_t errlen)
@@ -91,6 +94,11 @@ const struct fake_fixtures *fake_chain_fixtures(const struct fake_chain *c)
 	return c->fixtures;
 }
 
+const struct fake_synth *fake_chain_synth(const struct fake_chain *c)
+{
+	return &c->synth;
+}
+
 struct json_object *fake_chain_dummy_block(const struct fake_chain *c)
 {
 	return c->dummy;
@@ -100,7 +108,7 @@ static void cache_evict(struct fake_chain *c, struct cache_slot *slot)
 {
 	if (!slot->block)
 		return;
-	c->cache_txns -= slot->block->num_txns;
+	c->cache_cost -= slot->cost;
 	fake_block_free(slot->block);
 	slot->block = NULL;
 }
@@ -119,7 +127,10 @@ static struct cache_slot *cache_lru(struct fake_chain *c)
 
 static const struct fake_block *cache_insert(struct fake_chain *c, struct fake_block *b)
 {
-	while (c->cache_txns > 0 && c->cache_txns + b->num_txns > CACHE_TXNS)
+	uint64_t cost = b->num_txns;
+	if (c->synth.shape == FAKE_SHAPE_EVENTS)
+		cost *= FAKE_EVENTS_PER_CALL;
+	while (c->cache_cost > 0 && c->cache_cost + cost > CACHE_TXNS)
 		cache_evict(c, cache_lru(c));
 	struct cache_slot *slot = NULL;
 	for (int i = 0; i < CACHE_SLOTS && !slot; i++)
@@ -131,7 +142,8 @@ static const struct fake_block *cache_insert(struct fake_chain *c, struct fake_b
 	}
 	slot->block = b;
 	slot->last_use = ++c->cache_clock;
-	c->cache_txns += b->num_txns;
+	slot->cost = cost;
+	c->cache_cost += cost;
 	return b;
 }
 
@@ -159,7 +171,7 @@ bool fake_chain_is_contract(const struct fake_chain *c, const uint8_t addr[20],
 			    uint64_t *creation_block)
 {
 	*creation_block = 0;
-	if (fake_fixtures_is_contract(c->fixtures, addr))
+	if (fake_fixtures_is_contract(c->fixtures, addr) || fake_synth_is_emitter(&c->synth, addr))
 		return true;
 	for (size_t i = 0; i < c->contract_count; i++)
 		if (addr_cmp(c->contracts[i], addr) == 0)

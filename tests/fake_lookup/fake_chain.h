@@ -35,6 +35,7 @@ uint64_t fake_chain_head(const struct fake_chain *c);
 uint64_t fake_chain_produce(struct fake_chain *c, uint64_t count);
 enum fake_flavor fake_chain_flavor(const struct fake_chain *c);
 const struct fake_fixtures *fake_chain_fixtures(const struct fake_chain *c);
+const struct fake_synth *fake_chain_synth(const struct fake_chain *c);
 
 /* Block num, whatever the head: callers decide whether it exists yet.
  * Borrowed until the next call; NULL on allocation failure. */
@@ -43,8 +44,9 @@ const struct fake_block *fake_chain_block(struct fake_chain *c, uint64_t num);
 struct json_object *fake_chain_dummy_block(const struct fake_chain *c);
 
 /* True if addr is a contract at the current head: seen in the fixtures,
- * given with --contract, or deployed by a generated block <= head (then
- * *creation_block is that block, else 0). */
+ * given with --contract, emitting in the shape's generated blocks (the
+ * events shape's 1,000 tokens exist from the start), or deployed by a
+ * generated block <= head (then *creation_block is that block, else 0). */
 bool fake_chain_is_contract(const struct fake_chain *c, const uint8_t addr[20],
 			    uint64_t *creation_block);
 

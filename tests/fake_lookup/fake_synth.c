@@ -2,7 +2,8 @@
  * block 692365's bodies (or of the contract-deploy sample) that share every
  * member with the template except ID, receipt.epoch_num and, for Zilliqa 2,
  * toAddr; json-c reference counts make a 5,001-transaction block cheap.
- * Keys are written in alphabetical order, as the node's jsoncpp does. */
+ * The events shape builds its own bodies (fake_events.c). Keys are written
+ * in alphabetical order, as the node's jsoncpp does. */
 #include "fake_synth.h"
 
 #include <openssl/evp.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "fake_events.h"
 
 /* Block 692365's Timestamp (µs); generated blocks are ~30 s apart. */
 #define MAINNET_TIMESTAMP INT64_C(1595863976488744)
@@ -23,12 +25,12 @@
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-static const char *const shape_names[] = { "empty", "mainnet", "mixed", "paged" };
+static const char *const shape_names[] = { "empty", "mainnet", "mixed", "paged", "events" };
 static const char *const flavor_names[] = { "z1", "z2" };
 
 bool fake_shape_parse(const char *name, enum fake_shape *out)
 {
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(shape_names) / sizeof(shape_names[0]); i++) {
 		if (strcmp(name, shape_names[i]) == 0) {
 			*out = (enum fake_shape)i;
 			return true;
@@ -58,6 +60,66 @@ const char *fake_flavor_name(enum fake_flavor flavor)
 	return flavor_names[flavor];
 }
 
+static int addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 20);
+}
+
+static bool add_emitter(struct fake_synth *s, const char *text)
+{
+	uint8_t a[20];
+	if (!text || !address_parse(text, strlen(text), a))
+		return true;
+	for (size_t i = 0; i < s->emitter_count; i++)
+		if (addr_cmp(s->emitters[i], a) == 0)
+			return true;
+	uint8_t (*grown)[20] = realloc(s->emitters, (s->emitter_count + 1) * sizeof(*grown));
+	if (!grown)
+		return false;
+	s->emitters = grown;
+	memcpy(s->emitters[s->emitter_count++], a, 20);
+	return true;
+}
+
+/* The event-log addresses of block 692365's bodies, in order. */
+static bool mainnet_emitters(struct fake_synth *s)
+{
+	struct json_object *bodies = s->fixtures->mainnet->bodies;
+	for (size_t i = 0; i < json_object_array_length(bodies); i++) {
+		struct json_object *receipt, *logs, *addr;
+		if (!json_object_object_get_ex(json_object_array_get_idx(bodies, i), "receipt", &receipt) ||
+		    !json_object_object_get_ex(receipt, "event_logs", &logs))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(logs); j++)
+			if (json_object_object_get_ex(json_object_array_get_idx(logs, j), "address", &addr) &&
+			    !add_emitter(s, json_object_get_string(addr)))
+				return false;
+	}
+	return true;
+}
+
+static bool collect_emitters(struct fake_synth *s)
+{
+	if (s->shape == FAKE_SHAPE_EVENTS) {
+		s->emitters = calloc(FAKE_EVENTS_CONTRACTS, sizeof(*s->emitters));
+		if (!s->emitters)
+			return false;
+		for (uint32_t i = 0; i < FAKE_EVENTS_CONTRACTS; i++)
+			fake_events_token(s, i, s->emitters[i]);
+		s->emitter_count = FAKE_EVENTS_CONTRACTS;
+	} else if (s->shape != FAKE_SHAPE_EMPTY && !mainnet_emitters(s)) {
+		return false;
+	}
+	s->emitters_sorted = calloc(s->emitter_count ? s->emitter_count : 1, sizeof(*s->emitters_sorted));
+	if (!s->emitters_sorted)
+		return false;
+	if (s->emitter_count) {
+		memcpy(s->emitters_sorted, s->emitters, s->emitter_count * sizeof(*s->emitters));
+		qsort(s->emitters_sorted, s->emitter_count, sizeof(*s->emitters_sorted), addr_cmp);
+	}
+	return true;
+}
+
 bool fake_synth_init(struct fake_synth *s, const struct fake_fixtures *fixtures,
 		     enum fake_shape shape, enum fake_flavor flavor, char *err, size_t errlen)
 {
@@ -77,6 +139,11 @@ bool fake_synth_init(struct fake_synth *s, const struct fake_fixtures *fixtures,
 		}
 		s->template_count++;
 	}
+	if (!collect_emitters(s)) {
+		snprintf(err, errlen, "out of memory");
+		fake_synth_cleanup(s);
+		return false;
+	}
 	return true;
 }
 
@@ -85,15 +152,35 @@ void fake_synth_cleanup(struct fake_synth *s)
 	for (size_t i = 0; i < s->template_count; i++)
 		fake_template_cleanup(&s->templates[i]);
 	free(s->templates);
+	free(s->emitters);
+	free(s->emitters_sorted);
 	s->templates = NULL;
 	s->template_count = 0;
+	s->emitters = s->emitters_sorted = NULL;
+	s->emitter_count = 0;
+}
+
+size_t fake_synth_emitter_count(const struct fake_synth *s)
+{
+	return s->emitter_count;
+}
+
+const uint8_t *fake_synth_emitter(const struct fake_synth *s, size_t i)
+{
+	return s->emitters[i];
+}
+
+bool fake_synth_is_emitter(const struct fake_synth *s, const uint8_t addr[20])
+{
+	return s->emitter_count &&
+	       bsearch(addr, s->emitters_sorted, s->emitter_count, sizeof(*s->emitters_sorted), addr_cmp);
 }
 
 /* ---- deterministic hashes ---- */
 
 /* SHA-256 with the implementation fetched once (OpenSSL 3's one-shot
  * SHA256() looks it up on every call). */
-static void sha256(const void *data, size_t len, uint8_t out[32])
+void fake_synth_sha256(const void *data, size_t len, uint8_t out[32])
 {
 	static EVP_MD *md;
 	if (!md)
@@ -102,13 +189,13 @@ static void sha256(const void *data, size_t len, uint8_t out[32])
 		SHA256(data, len, out);
 }
 
-static void digest(const struct fake_synth *s, const char *label, uint64_t num, uint32_t index,
-		   uint8_t out[32])
+void fake_synth_digest(const struct fake_synth *s, const char *label, uint64_t num, uint32_t index,
+		       uint8_t out[32])
 {
 	char text[128];
 	int n = snprintf(text, sizeof(text), "%s/%s/%llu/%u", shape_names[s->shape], label,
 			 (unsigned long long)num, index);
-	sha256(text, (size_t)n, out);
+	fake_synth_sha256(text, (size_t)n, out);
 }
 
 static void to_hex(const uint8_t *bytes, size_t n, bool upper, char *out)
@@ -125,7 +212,7 @@ static void hash_hex(const struct fake_synth *s, const char *label, uint64_t num
 		     char out[65])
 {
 	uint8_t d[32];
-	digest(s, label, num, index, d);
+	fake_synth_digest(s, label, num, index, d);
 	to_hex(d, 32, false, out);
 }
 
@@ -155,9 +242,9 @@ static void tag_encode(const struct fake_synth *s, const char *label, uint64_t n
 {
 	uint8_t d[32], mask[32];
 	size_t k = len - 8;
-	digest(s, label, num, index, d);
+	fake_synth_digest(s, label, num, index, d);
 	memcpy(out, d, k);
-	sha256(out, k, mask);
+	fake_synth_sha256(out, k, mask);
 	uint64_t v = num << 16 | index;
 	for (int i = 0; i < 8; i++)
 		out[k + i] = (uint8_t)(v >> (56 - 8 * i)) ^ mask[i];
@@ -168,7 +255,7 @@ static bool tag_decode(const struct fake_synth *s, const char *label, const uint
 {
 	uint8_t mask[32], again[32];
 	size_t k = len - 8;
-	sha256(in, k, mask);
+	fake_synth_sha256(in, k, mask);
 	uint64_t v = 0;
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | (uint8_t)(in[k + i] ^ mask[i]);
@@ -190,6 +277,9 @@ struct fake_synth_plan fake_synth_plan(const struct fake_synth *s, uint64_t num)
 		break;
 	case FAKE_SHAPE_PAGED:
 		p.num_txns = PAGED_TXNS;
+		break;
+	case FAKE_SHAPE_EVENTS:
+		p.num_txns = FAKE_EVENTS_CONTRACTS;
 		break;
 	case FAKE_SHAPE_MIXED:
 		if (num % 3 != 0) {
@@ -259,7 +349,7 @@ void fake_synth_checksum(const char *hex, char out[41])
 	out[40] = '\0';
 	if (!address_parse(hex, 40, bytes))
 		return;
-	sha256(bytes, sizeof(bytes), h);
+	fake_synth_sha256(bytes, sizeof(bytes), h);
 	for (int i = 0; i < 40; i++) {
 		char c = out[i] | 0x20;
 		int bit = 255 - 6 * i;
@@ -378,9 +468,9 @@ static struct json_object *make_body(const struct fake_synth *s, uint64_t num, u
 	uint8_t d[32];
 	fake_synth_block_hash(s, num, hash);
 	add_string(body, "BlockHash", hash);
-	digest(s, "sign", num, 0, d);
+	fake_synth_digest(s, "sign", num, 0, d);
 	to_hex(d, 32, true, sign);
-	digest(s, "sign", num, 1, d);
+	fake_synth_digest(s, "sign", num, 1, d);
 	to_hex(d, 32, true, sign + 64);
 	add_string(body, "HeaderSign", sign);
 	for (uint32_t i = 0; i < shards; i++) {
@@ -408,7 +498,7 @@ static void add_hash(const struct fake_synth *s, struct json_object *o, const ch
 static int64_t timestamp(const struct fake_synth *s, uint64_t num)
 {
 	uint8_t d[32];
-	digest(s, "time", num, 0, d);
+	fake_synth_digest(s, "time", num, 0, d);
 	int64_t jitter = (int64_t)((uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2]) % 1000000;
 	return MAINNET_TIMESTAMP + ((int64_t)num - FAKE_MAINNET_BLOCK) * BLOCK_INTERVAL_US + jitter;
 }
@@ -429,7 +519,7 @@ static struct json_object *make_header(const struct fake_synth *s, uint64_t num,
 	if (s->flavor == FAKE_FLAVOR_Z1) {
 		char key[69] = "0x02";
 		uint8_t d[32];
-		digest(s, "miner", ds, 0, d);
+		fake_synth_digest(s, "miner", ds, 0, d);
 		to_hex(d, 32, true, key + 4);
 		add_string(h, "MinerPubKey", key);
 	}
@@ -462,7 +552,9 @@ struct fake_block *fake_synth_block(const struct fake_synth *s, uint64_t num)
 	struct json_object *bodies = NULL;
 	if (p.num_txns) {
 		x.epoch = json_object_new_string(epoch);
-		bodies = x.epoch ? make_bodies(&x, p) : NULL;
+		if (x.epoch)
+			bodies = s->shape == FAKE_SHAPE_EVENTS ? fake_events_bodies(s, num, x.epoch, &x.gas)
+							       : make_bodies(&x, p);
 		json_object_put(x.epoch);
 		if (!bodies)
 			return NULL;

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fake_block.h"
@@ -23,6 +24,7 @@ enum fake_shape {
 	FAKE_SHAPE_MAINNET, /* block 692365's 28 transactions, 13 event logs */
 	FAKE_SHAPE_MIXED,   /* N % 3 == 0 empty, else mainnet; N % 5 == 0 adds a deploy */
 	FAKE_SHAPE_PAGED,   /* 5,001 transactions: 3 pages */
+	FAKE_SHAPE_EVENTS,  /* 1,000 token calls, 10 event logs each (fake_events.h) */
 };
 
 enum fake_flavor {
@@ -42,6 +44,11 @@ struct fake_synth {
 	/* Block 692365's bodies, then the contract deploy, pre-rendered. */
 	struct fake_template *templates;
 	size_t template_count;
+	/* The contracts whose event logs generated blocks carry, in order of
+	 * first emission, and the same sorted for lookups. */
+	uint8_t (*emitters)[20];
+	uint8_t (*emitters_sorted)[20];
+	size_t emitter_count;
 };
 
 bool fake_synth_init(struct fake_synth *s, const struct fake_fixtures *fixtures,
@@ -77,6 +84,19 @@ void fake_synth_contract(const struct fake_synth *s, uint64_t num, uint32_t inde
 /* True if addr was deployed by a generated block; *num is that block. */
 bool fake_synth_contract_locate(const struct fake_synth *s, const uint8_t addr[20],
 				uint64_t *num) __attribute__((warn_unused_result));
+
+/* The contracts whose event logs generated blocks carry, in order of first
+ * emission: the events shape's 1,000 tokens, block 692365's emitter for
+ * mainnet, mixed and paged, none for empty. Every one is a contract. */
+size_t fake_synth_emitter_count(const struct fake_synth *s);
+const uint8_t *fake_synth_emitter(const struct fake_synth *s, size_t i);
+bool fake_synth_is_emitter(const struct fake_synth *s, const uint8_t addr[20]);
+
+/* SHA-256 of "<shape>/<label>/<num>/<index>": what every generated value is
+ * derived from. */
+void fake_synth_digest(const struct fake_synth *s, const char *label, uint64_t num, uint32_t index,
+		       uint8_t out[32]);
+void fake_synth_sha256(const void *data, size_t len, uint8_t out[32]);
 
 /* What a Zilliqa 1 node answers GetTxBlock for a block it does not have: a
  * default-constructed block whose BlockNum is 2^64 - 1. */

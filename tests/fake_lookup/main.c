@@ -26,6 +26,7 @@ struct options {
 	struct fake_server_config server;
 	uint8_t (*contracts)[20];
 	enum log_level log_level;
+	bool print_contracts;
 };
 
 static void usage(FILE *out)
@@ -41,11 +42,14 @@ static void usage(FILE *out)
 		"  --interval-ms MS   produce one block every MS ms (default 0 = only on request)\n"
 		"  --shape S          generated blocks: empty | mainnet (block 692365's 28 txns)\n"
 		"                     | mixed (default: every 3rd block empty, every 5th adds a\n"
-		"                     contract deploy) | paged (5,001 txns, 3 pages)\n"
+		"                     contract deploy) | paged (5,001 txns, 3 pages) | events\n"
+		"                     (1,000 token calls, 10 event logs each: 10,000 per block)\n"
 		"  --flavor F         z1 (default) or z2 (Zilliqa 2 answers and quirks)\n"
 		"  --contract ADDR    an extra contract address (0x.., 40 hex or zil1..); repeatable\n"
 		"  --max-batch N      batches of more than N calls get HTTP 413 (default %d)\n"
 		"  --log-level L      error | warn | info (default) | debug\n"
+		"  --print-contracts  print the contracts whose event logs --shape's blocks carry\n"
+		"                     (0x + 40 hex, one per line, in order of first emission), exit\n"
 		"  --help             show this help\n"
 		"\n"
 		"Control: POST /fake/produce?count=K, GET /fake/status,\n"
@@ -101,7 +105,7 @@ static void apply_option(struct options *o, int opt, const char *arg)
 	case 'i': o->server.interval_ms = (int)number_arg("--interval-ms", arg, 0, 86400000); break;
 	case 's':
 		if (!fake_shape_parse(arg, &o->chain.shape))
-			bad_usage("--shape must be empty, mainnet, mixed or paged, not \"%s\"", arg);
+			bad_usage("--shape must be empty, mainnet, mixed, paged or events, not \"%s\"", arg);
 		break;
 	case 'F':
 		if (!fake_flavor_parse(arg, &o->chain.flavor))
@@ -113,6 +117,7 @@ static void apply_option(struct options *o, int opt, const char *arg)
 		if (!log_parse_level(arg, &o->log_level))
 			bad_usage("--log-level must be error, warn, info or debug, not \"%s\"", arg);
 		break;
+	case 'P': o->print_contracts = true; break;
 	case 'h': usage(stdout); exit(0);
 	}
 }
@@ -130,6 +135,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 		{ "contract", required_argument, NULL, 'c' },
 		{ "max-batch", required_argument, NULL, 'b' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "print-contracts", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,8 +154,19 @@ static void parse_options(struct options *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument \"%s\"", argv[optind]);
-	if (o->server.port < 0)
+	if (o->server.port < 0 && !o->print_contracts)
 		bad_usage("--port is required");
+}
+
+/* --print-contracts: what a benchmark subscribes EventLog clients to. */
+static void print_contracts(const struct fake_chain *chain)
+{
+	const struct fake_synth *s = fake_chain_synth(chain);
+	char canon[ADDRESS_CANON_LEN];
+	for (size_t i = 0; i < fake_synth_emitter_count(s); i++) {
+		address_format(fake_synth_emitter(s, i), canon);
+		puts(canon);
+	}
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -169,6 +186,12 @@ int main(int argc, char **argv)
 	struct fake_chain *chain = fake_chain_new(&o.chain, err, sizeof(err));
 	if (!chain)
 		die("%s", err);
+	if (o.print_contracts) {
+		print_contracts(chain);
+		fake_chain_free(chain);
+		free(o.contracts);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	struct event_base *base = event_base_new();
 	if (!base)
 		die("cannot create the event loop");
