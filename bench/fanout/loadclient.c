@@ -90,6 +90,7 @@ struct epoch {
 	int64_t *arrivals; /* CLOCK_REALTIME ns, one per receiving connection */
 	uint32_t count;
 	uint32_t bytes;    /* payload size of the first notification */
+	uint32_t bytes_min, bytes_max; /* over every notification of the epoch */
 	int64_t first_mono;
 };
 
@@ -143,7 +144,8 @@ static void usage(FILE *f)
 		"Opens WebSocket connections, subscribes them and records when each\n"
 		"notification arrives. Prints \"ready <subscribed> <failed>\" once all are\n"
 		"subscribed or failed, then one JSON line per epoch: expected, received,\n"
-		"bytes, first_ns/p50_ns/p99_ns/last_ns (CLOCK_REALTIME) and, when the\n"
+		"bytes (the first notification's payload), bytes_min/bytes_max (over all),\n"
+		"first_ns/p50_ns/p99_ns/last_ns (CLOCK_REALTIME) and, when the\n"
 		"trigger file names the epoch, trigger_ns and p50_ms/p99_ms/last_ms.\n"
 		"  --host ADDR             server address, 127.0.0.0/8 only (default 127.0.0.1)\n"
 		"  --port PORT             server port (required)\n"
@@ -531,8 +533,10 @@ static void note_arrival(struct client *cl, uint32_t id, int64_t now, uint32_t b
 		return;
 	if (!e->count) {
 		e->first_mono = clock_ns(CLOCK_MONOTONIC);
-		e->bytes = bytes;
+		e->bytes = e->bytes_min = e->bytes_max = bytes;
 	}
+	e->bytes_min = bytes < e->bytes_min ? bytes : e->bytes_min;
+	e->bytes_max = bytes > e->bytes_max ? bytes : e->bytes_max;
 	e->arrivals[e->count++] = now;
 }
 
@@ -585,8 +589,9 @@ static void epoch_report(struct client *cl, uint32_t index)
 		qsort(e->arrivals, e->count, sizeof(int64_t), cmp_i64);
 		int64_t p50 = rank(e->arrivals, e->count, 0.50), p99 = rank(e->arrivals, e->count, 0.99);
 		int64_t first = e->arrivals[0], last = e->arrivals[e->count - 1], trig;
-		printf(",\"bytes\":%u,\"first_ns\":%" PRId64 ",\"p50_ns\":%" PRId64 ",\"p99_ns\":%" PRId64
-		       ",\"last_ns\":%" PRId64, e->bytes, first, p50, p99, last);
+		printf(",\"bytes\":%u,\"bytes_min\":%u,\"bytes_max\":%u,\"first_ns\":%" PRId64
+		       ",\"p50_ns\":%" PRId64 ",\"p99_ns\":%" PRId64 ",\"last_ns\":%" PRId64,
+		       e->bytes, e->bytes_min, e->bytes_max, first, p50, p99, last);
 		if (find_trigger(cl->o.trigger_file, k, &trig))
 			printf(",\"trigger_ns\":%" PRId64 ",\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"last_ms\":%.3f",
 			       trig, (p50 - trig) / 1e6, (p99 - trig) / 1e6, (last - trig) / 1e6);

@@ -10,7 +10,10 @@
 # zws-ingest commits it and NOTIFYs, zws reads it and pushes. Fan-out is
 # measured from the produce call and from the NOTIFY (timestamped by
 # zws-notify-stamp); for the floor and Node from the SIGUSR2 that triggers
-# the broadcast. Writes a markdown report to stdout and to --output.
+# the broadcast. The eventlog scenario does the same with blocks of 10,000
+# event logs (zws-fake-lookup --shape events) and EventLog subscribers, and
+# compares its fan-out with the NewBlock run's. Writes a markdown report to
+# stdout and to --output.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,8 +29,10 @@ usage: bench/fanout/run.sh [--clients N] [--epochs E] [--quick] [options]
   --idle-seconds S   idle CPU window (default 30)
   --workers-clients N  subscribers in the multi-worker scenario (default 100000)
   --workers W        zws workers (and floor processes) for it (default 6)
-  --only LIST        comma-separated scenarios: newblock, workers, memory
-                     (default: all that apply)
+  --only LIST        comma-separated scenarios: newblock, eventlog, workers,
+                     memory (default: all that apply)
+  --eventlog-rate R  new connections per second in the eventlog scenario
+                     (default 500: each subscription is a contract check)
   --build-dir DIR    where the programs are built (default <repo>/build)
   --output FILE      report file (default bench/fanout/results.md; - for none)
   --keep-logs        keep the working directory (server logs, client output,
@@ -42,6 +47,7 @@ idle_s=30
 wclients=100000
 workers=6
 only=""
+eventlog_rate=500
 quick=0
 keep_logs=0
 build=$root/build
@@ -59,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--workers-clients) wclients=$(value "$@"); shift 2 ;;
 	--workers) workers=$(value "$@"); shift 2 ;;
 	--only) only=$(value "$@"); shift 2 ;;
+	--eventlog-rate) eventlog_rate=$(value "$@"); shift 2 ;;
 	--build-dir) build=$(value "$@"); shift 2 ;;
 	--output) output=$(value "$@"); shift 2 ;;
 	--quick) quick=1; shift ;;
@@ -67,12 +74,12 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
-for v in clients:clients epochs:epochs idle_s:idle-seconds wclients:workers-clients workers:workers; do
+for v in clients:clients epochs:epochs idle_s:idle-seconds wclients:workers-clients workers:workers eventlog_rate:eventlog-rate; do
 	var=${v%%:*}
 	[[ ${!var} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --${v#*:} must be a positive integer" >&2; exit 2; }
 done
 for o in ${only//,/ }; do
-	case "$o" in newblock | workers | memory) ;; *) echo "run.sh: --only: unknown scenario $o (newblock, workers, memory)" >&2; exit 2 ;; esac
+	case "$o" in newblock | eventlog | workers | memory) ;; *) echo "run.sh: --only: unknown scenario $o (newblock, eventlog, workers, memory)" >&2; exit 2 ;; esac
 done
 ready_timeout=300
 if [ "$quick" = 1 ]; then
@@ -298,6 +305,8 @@ measure() {
 	wait_exit 50 "${client_pids[@]}"
 	stop "${client_pids[@]}"
 	bytes=$(grep -ho '"bytes":[0-9]*' "$dir"/client-*.out | head -n1 | cut -d: -f2)
+	bytes_min=$(grep -ho '"bytes_min":[0-9]*' "$dir"/client-*.out | cut -d: -f2 | sort -n | head -n1)
+	bytes_max=$(grep -ho '"bytes_max":[0-9]*' "$dir"/client-*.out | cut -d: -f2 | sort -n | tail -n1)
 	pings=$(cat "$dir"/client-*.err | sed -n 's/.* \([0-9]*\) pings answered$/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	report_run "$label" "$dir" "$e" "$rss_pc" "$anon_pc" "$idle_pct"
 }
@@ -322,7 +331,7 @@ report_run() {
 		last=$(awk '$5 != "-" { print $5 }' "$dir/rows-$ref" | median)
 		recv=$(awk '{ print $2 }' "$dir/rows-$ref" | sort -n | head -n1)
 		cpu_m=$(awk '{ print $6 }' "$dir/rows-$ref" | median)
-		echo "$label|$ref|$ready_n|$failed_n|${recv:-0}|$p50|$p99|$last|$rss_pc|$anon_pc|$cpu_m|$idle_pct|$pings|$load_before|${bytes:-}" >>"$work/summary"
+		echo "$label|$ref|$ready_n|$failed_n|${recv:-0}|$p50|$p99|$last|$rss_pc|$anon_pc|$cpu_m|$idle_pct|$pings|$load_before|${bytes:-}|${bytes_min:-}|${bytes_max:-}" >>"$work/summary"
 	done
 }
 
@@ -343,7 +352,7 @@ trigger_produce() {
 	head=$(curl -sf -X POST "http://127.0.0.1:$lookup_port/fake/produce?count=1" | sed -n 's/.*"head":\([0-9]*\).*/\1/p')
 	echo "$k produce $ns" >>"$dir/refs"
 	for i in $(seq 100); do
-		line=$(grep -m1 "\"block_num\":$head," "$work/notify.log" || true)
+		line=$(grep -m1 "\"block_num\":$head," "$notify_log" || true)
 		[ -n "$line" ] && break
 		sleep 0.05
 	done
@@ -353,26 +362,47 @@ trigger_produce() {
 
 # ---- the pipeline ----
 
-pipeline_started=0
+# One pipeline runs at a time: a fake lookup of one --shape, zws-ingest
+# into a fresh database of its own, zws-notify-stamp. The fake starts at
+# HEIGHT; a fresh ingest stores that head block first.
+pipeline_shape=""
+pipeline_pids=()
 start_pipeline() {
-	[ "$pipeline_started" = 1 ] && return 0
-	conn=$("$root/tests/pg.sh" start "$pgdir")
-	pg_started=1
+	local shape=${1:-mainnet} height=${2:-692364} db i
+	[ "$pipeline_shape" = "$shape" ] && return 0
+	stop_pipeline
+	if [ "$pg_started" = 0 ]; then
+		pg_conn=$("$root/tests/pg.sh" start "$pgdir")
+		pg_started=1
+	fi
+	db=zws_$shape
+	psql -qtA "$pg_conn" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" \
+		-c "CREATE DATABASE $db" >/dev/null
+	conn=${pg_conn/dbname=postgres/dbname=$db}
 	free_port
 	lookup_port=$port
-	start lookup "$bin/zws-fake-lookup" --port "$lookup_port" --height 692364 --shape mainnet
+	start "lookup-$shape" "$bin/zws-fake-lookup" --port "$lookup_port" --height "$height" --shape "$shape"
+	pipeline_pids=("$last_pid")
 	wait_port "$lookup_port" || { log "fake lookup did not open its port"; return 1; }
-	start ingest "$bin/zws-ingest" --db "$conn" --lookup "http://127.0.0.1:$lookup_port" --poll-ms 50
-	local i
+	start "ingest-$shape" "$bin/zws-ingest" --db "$conn" --lookup "http://127.0.0.1:$lookup_port" --poll-ms 50
+	pipeline_pids+=("$last_pid")
 	for i in $(seq 200); do
 		psql -qtA "$conn" -c 'SELECT 1 FROM ingest_cursor' 2>/dev/null | grep -q 1 && break
 		sleep 0.1
 	done
 	psql -qtA "$conn" -c 'SELECT 1 FROM ingest_cursor' | grep -q 1 || { log "zws-ingest committed nothing"; return 1; }
-	"$bin/zws-notify-stamp" --db "$conn" >"$work/notify.log" 2>"$work/notify.err" &
+	notify_log=$work/notify-$shape.log
+	"$bin/zws-notify-stamp" --db "$conn" >"$notify_log" 2>"$work/notify-$shape.err" &
 	pids+=($!)
-	for i in $(seq 100); do grep -q listening "$work/notify.err" && break; sleep 0.05; done
-	pipeline_started=1
+	pipeline_pids+=($!)
+	for i in $(seq 100); do grep -q listening "$work/notify-$shape.err" && break; sleep 0.05; done
+	pipeline_shape=$shape
+}
+
+stop_pipeline() {
+	[ ${#pipeline_pids[@]} -gt 0 ] && stop "${pipeline_pids[@]}"
+	pipeline_pids=()
+	pipeline_shape=""
 }
 
 # start_zws [ARGS...]: sets server_pids and server_port.
@@ -508,7 +538,77 @@ scenario_memory() {
 	stop "${server_pids[@]}"
 }
 
+# EventLog, the issue's target: every block carries 10,000 event logs of
+# 1,000 token contracts (zws-fake-lookup --shape events) and each client
+# subscribes to EventLog for 10 of them, line i of the subscription file
+# being contracts i, i+101, .., i+909: every contract is on 10 of the 1,000
+# lines, so it has N/100 subscribers, and every notification holds 100
+# events. The fake starts on an events block, which a fresh zws-ingest
+# stores first: the 1,000 emitters are known contracts before any client
+# asks (zws's --lookup is the fake, which also answers for them).
+scenario_eventlog() {
+	[ "$have_zws" = 1 ] || return 0
+	local n=$clients subs=$work/eventlog-subs contracts=$work/eventlog-contracts known=0 i
+	if ! "$bin/zws-fake-lookup" --shape events --print-contracts >"$contracts" ||
+		[ "$(wc -l <"$contracts")" != 1000 ]; then
+		note_failed "EventLog: zws-fake-lookup --shape events --print-contracts did not list 1,000 contracts"
+		return 0
+	fi
+	start_pipeline events 692366 || { note_failed "EventLog: the events pipeline did not start"; return 0; }
+	for i in $(seq 300); do
+		known=$(psql -qtA "$conn" -c "SELECT count(*) FROM contracts WHERE is_contract")
+		[ "$known" -ge 1000 ] && break
+		sleep 0.1
+	done
+	[ "$known" -ge 1000 ] || log "EventLog: only $known contracts known to the database"
+	awk '{ a[n++] = $1 } END {
+		stride = int(n / 10) + 1
+		for (i = 0; i < n; i++) {
+			line = "{\"query\":\"EventLog\",\"addresses\":["
+			for (j = 0; j < 10; j++)
+				line = line (j ? "," : "") "\"" a[(i + j * stride) % n] "\""
+			print line "]}"
+		}
+	}' "$contracts" >"$subs"
+	# Each EventLog subscription costs zws a contract check; the clients
+	# connect at --eventlog-rate so those checks keep up.
+	local saved_rate=$rate_total
+	rate_total=$eventlog_rate
+	start_zws && measure "zws EventLog(10)" "$work/el-zws" "$n" "$epochs" trigger_produce "$subs" ||
+		note_failed "zws, $n EventLog subscribers on 10 of 1,000 contracts: the run failed"
+	rate_total=$saved_rate
+	stop "${server_pids[@]}"
+	stop_pipeline
+	local refused
+	refused=$(awk -F'|' '$1 == "zws EventLog(10)" { print $4; exit }' "$work/summary" 2>/dev/null)
+	[ "${refused:-0}" = 0 ] ||
+		note_missing "EventLog: $refused of $n clients failed to subscribe (--keep-logs keeps zws's log and the clients' reasons)"
+}
+
 # ---- report ----
+
+# The EventLog rows next to the NewBlock run's, when both ran.
+eventlog_report() {
+	[ -f "$work/summary" ] && grep -q '^zws EventLog(10)|' "$work/summary" || return 0
+	local per=$((clients / 100))
+	echo "EventLog: $clients clients, each subscribed to EventLog for 10 of the 1,000 token"
+	echo "contracts of \`zws-fake-lookup --shape events\` ($per subscribers per contract); every"
+	echo "block carries 10,000 event logs, 10 per contract, so each notification holds 100"
+	echo "events (bytes: the smallest and largest notification a client got). Target: every"
+	echo "client's notification within 1.5x the NewBlock fan-out, i.e. last / NewBlock last"
+	echo "<= 1.5, against the \`zws\` NewBlock row of this run."
+	echo
+	echo "| from | subscribed | failed | min received | notification bytes | p50 | p99 | last | NewBlock last | last / NewBlock last | RSS/conn B | CPU/epoch ms | load |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -F'|' 'FNR == NR { if ($1 == "zws") nb[$2] = $8; next }
+	$1 == "zws EventLog(10)" {
+		ref = nb[$2]
+		ratio = (ref + 0 > 0 && $8 != "-") ? sprintf("%.2f", $8 / ref) : "-"
+		size = ($16 == $17) ? $16 : $16 "-" $17
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, size, $6, $7, $8, (ref == "" ? "-" : ref), ratio, $9, $11, $14
+	}' "$work/summary" "$work/summary"
+	echo
+}
 
 report() {
 	local cpu_model load
@@ -524,8 +624,10 @@ report() {
 	if [ -n "${notification_bytes:-}" ] && [ "$have_zws" = 1 ]; then
 		echo "same machine. Notification: $notification_bytes bytes (zws's NewBlock for a block of"
 		echo "28 transactions; the floor and Node send a frame of the same size)."
+	elif [ -n "${notification_bytes:-}" ]; then
+		echo "same machine. Notification: $notification_bytes bytes."
 	else
-		echo "same machine. Notification: ${notification_bytes:-2048} bytes."
+		echo "same machine."
 	fi
 	echo
 	echo "Fan-out = arrival at a client - reference: **notify** = zws-ingest's NOTIFY as a"
@@ -553,6 +655,7 @@ report() {
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, ratio, $9, $10, $11, $12, $13, $14
 	}' "$work/summary"
 	echo
+	eventlog_report
 	if [ ${#missing[@]} -gt 0 ]; then
 		echo "Not measured:"
 		echo
@@ -571,10 +674,8 @@ report() {
 
 main() {
 	prepare
-	if [ "$quick" = 0 ] && [ -z "$only" ]; then
-		note_missing "EventLog: a block with 10,000 event logs over 1,000 contracts, 19,000 clients x 10 contracts: zws-fake-lookup has no such block shape (its shapes are empty, mainnet, mixed, paged)"
-	fi
 	wants newblock && scenario_newblock
+	wants eventlog && scenario_eventlog
 	[ "$quick" = 0 ] && wants workers && scenario_workers
 	[ "$quick" = 0 ] && wants memory && scenario_memory
 	if [ "$output" = - ]; then
