@@ -3,7 +3,10 @@
  * without waiting) -> READY (socket adopted by lws; LISTEN, block fetches
  * and contract queries run in FIFO order). Block fetches survive a lost
  * connection and run after the reconnect; other queries fail at once so
- * their callers can answer without waiting. */
+ * their callers can answer without waiting. A failed send gives the
+ * connection up from the timer, never inside the call that queued the
+ * query: the loss answers every queued request, and the caller has not
+ * got its own yet. */
 #include "pgfeed.h"
 
 #include <libwebsockets.h>
@@ -43,6 +46,7 @@ struct pgfeed {
 	lws_sorted_usec_list_t sul;
 	unsigned backoff_ms;
 	bool outage_logged;
+	char failed[256]; /* a send failed: why; the timer gives the connection up */
 	struct pgfeed_request *head, *tail;
 	bool sent; /* head is running */
 	uint64_t last_queued; /* highest block fetched or skipped */
@@ -158,6 +162,7 @@ static void connection_lost(struct pgfeed *f, const char *why, bool in_wsi_callb
 	PQfinish(f->conn);
 	f->conn = NULL;
 	f->state = PGFEED_DOWN;
+	f->failed[0] = '\0';
 	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : 250;
 	if (f->backoff_ms > PGFEED_BACKOFF_MAX_MS)
 		f->backoff_ms = PGFEED_BACKOFF_MAX_MS;
@@ -172,23 +177,35 @@ static void lost_with_pq_error(struct pgfeed *f, bool in_wsi_callback)
 	connection_lost(f, msg, in_wsi_callback);
 }
 
+/* Sending failed: connect_step gives the connection up, soon. */
+static void send_failed(struct pgfeed *f)
+{
+	if (f->failed[0])
+		return;
+	snprintf(f->failed, sizeof(f->failed), "%s", PQerrorMessage(f->conn));
+	f->failed[strcspn(f->failed, "\n")] = '\0';
+	if (!f->failed[0])
+		snprintf(f->failed, sizeof(f->failed), "sending a query failed");
+	schedule(f, 0);
+}
+
 static void flush(struct pgfeed *f)
 {
 	int r = PQflush(f->conn);
 	if (r == 1 && f->wsi)
 		lws_callback_on_writable(f->wsi);
 	else if (r < 0)
-		lost_with_pq_error(f, false);
+		send_failed(f);
 }
 
 static void send_next(struct pgfeed *f)
 {
 	struct pgfeed_request *r = f->head;
-	if (f->state != PGFEED_READY || f->sent || !r)
+	if (f->state != PGFEED_READY || f->sent || !r || f->failed[0])
 		return;
 	if (!PQsendQueryParams(f->conn, r->sql, r->nparams, NULL, (const char *const *)r->params, NULL,
 			       NULL, 0)) {
-		lost_with_pq_error(f, false);
+		send_failed(f);
 		return;
 	}
 	f->sent = true;
@@ -476,6 +493,11 @@ static void connected(struct pgfeed *f)
 static void connect_step(lws_sorted_usec_list_t *sul)
 {
 	struct pgfeed *f = container_of(sul, struct pgfeed, sul);
+	if (f->state == PGFEED_READY) {
+		if (f->failed[0])
+			connection_lost(f, f->failed, false);
+		return;
+	}
 	if (f->state == PGFEED_DOWN) {
 		/* Named, so pg_stat_activity tells zws's connection apart. */
 		static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
