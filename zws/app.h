@@ -20,6 +20,7 @@ struct lws_context;
 struct lws_vhost;
 struct pgfeed;
 struct lookup;
+struct contracts;
 struct listener;
 
 /* Intrusive doubly linked list node; a list head is a node too. */
@@ -59,6 +60,7 @@ struct zws {
 	struct lws_vhost *vhost;
 	struct pgfeed *feed;
 	struct lookup *lookup;
+	struct contracts *contracts; /* EventLog contract checks */
 	struct listener *listener;
 
 	struct subs_index index[SUBS_TOPICS];

@@ -1,7 +1,10 @@
 /* "Which of these addresses are contracts?" for EventLog queries: first
- * the contracts table, then, for addresses it does not know, the lookup
- * node's GetSmartContractInit (bounded by --lookup-timeout-ms), whose
- * answers are cached in the contracts table. Never blocks the loop. */
+ * the contracts this process has already seen, then the contracts table,
+ * then, for addresses it does not know, the lookup node's
+ * GetSmartContractInit, whose answers are cached in the contracts table.
+ * Each check is bounded by --lookup-timeout-ms; checks running at the same
+ * time share their queries, so a burst of thousands costs a few. Never
+ * blocks the loop. */
 #ifndef ZWS_CONTRACTS_H
 #define ZWS_CONTRACTS_H
 
@@ -12,13 +15,26 @@
 #include "app.h"
 #include "contract_rpc.h"
 
+struct contracts;
 struct contracts_check;
 
-/* states[i] answers addrs[i]; CONTRACT_UNKNOWN where neither source could
- * tell. The check is freed after done returns. */
+/* NULL on OOM. */
+struct contracts *contracts_new(struct zws *app);
+/* Before the lws context is destroyed: no timer runs after this, and no
+ * check is answered (the sessions cancel theirs as they close). */
+void contracts_stop(struct contracts *cs);
+/* After the lws context and the feed are gone. NULL is ignored. */
+void contracts_free(struct contracts *cs);
+
+/* addr is a contract (it emitted an event in a block zws read). */
+void contracts_learn(struct contracts *cs, const uint8_t addr[ADDRESS_BYTES]);
+
+/* states[i] answers addrs[i]; CONTRACT_UNKNOWN where no source could
+ * tell in time. The check is freed after done returns. */
 typedef void (*contracts_done_fn)(void *ctx, const enum contract_state *states, size_t n);
 
-/* Starts a check of n addresses (copied). NULL on OOM. */
+/* Starts a check of n addresses. done is called later from the loop,
+ * never from inside this call. NULL on OOM. */
 struct contracts_check *contracts_check_start(struct zws *app, const uint8_t (*addrs)[ADDRESS_BYTES],
 					      size_t n, contracts_done_fn done, void *ctx);
 /* Abandons a check; done is not called. NULL is ignored. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "contracts.h"
 #include "fanout.h"
 #include "log.h"
 #include "notify_payload.h"
@@ -245,6 +246,8 @@ static void block_fetched(void *ctx, const PGresult *res)
 	for (int i = 1; ok && i < rows; i++)
 		ok = add_row(b, res, i, err, sizeof(err));
 	ok = ok && block_finish(b, err, sizeof(err));
+	for (size_t i = 0; ok && i < b->events.count; i++)
+		contracts_learn(r->feed->app->contracts, b->events.groups[i]->key.key);
 	if (ok) {
 		log_debug("blk=%llu fetched: %zu contracts with events, %zu addresses with transactions",
 			  (unsigned long long)r->block_num, b->events.count, b->txns.count);

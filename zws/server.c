@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "contracts.h"
 #include "evloop.h"
 #include "keepalive.h"
 #include "log.h"
@@ -192,6 +193,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	if (app->context) {
 		lws_sul_cancel(&shutdown_deadline);
 		keepalive_stop(app);
+		contracts_stop(app->contracts);
 	}
 	pgfeed_stop(app->feed);
 	if (app->context)
@@ -199,6 +201,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	evloop_free(loop);
 	signal_context = NULL;
 	pgfeed_free(app->feed);
+	contracts_free(app->contracts);
 	lookup_free(app->lookup);
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
@@ -224,7 +227,8 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
 	if (cfg->lookup && !(app.lookup = lookup_new(&app, cfg->lookup, err, sizeof(err))))
 		log_error("%s", err);
-	else if (!build_errors(&app) || !(app.feed = pgfeed_new(&app)))
+	else if (!build_errors(&app) || !(app.feed = pgfeed_new(&app)) ||
+		 !(app.contracts = contracts_new(&app)))
 		log_error("out of memory");
 	else if (!(loop = evloop_new(cfg->event_loop)))
 		log_error("cannot create the %s event loop", config_event_loop_name(cfg->event_loop));
