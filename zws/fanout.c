@@ -2,7 +2,10 @@
  * the epoch plan's runs (clients with EventLog/TxnLog content), the
  * NewBlock list (clients not served yet get the shared frame), and the
  * Unsubscribe list (clients whose only news is what they dropped). Each
- * served session is stamped so no client gets two messages per block. */
+ * served session is stamped so no client gets two messages per block.
+ * A client with nothing pending gets its message written right here
+ * (session_send); only one still busy with earlier output waits for lws
+ * to call it writable. */
 #include "fanout.h"
 
 #include <libwebsockets.h>
@@ -16,9 +19,14 @@ static struct session *session_of(struct subscriber *sub)
 	return container_of(sub, struct session, sub);
 }
 
-/* Builds and queues s's own message. */
+/* Clients served in one pass, and how many of them had to wait. */
+struct fanout_count {
+	size_t served, waiting;
+};
+
+/* Builds and sends s's own message. */
 static bool send_custom(struct zws *app, struct session *s, const struct block *b,
-			const struct epoch_item *items, size_t nitems)
+			const struct epoch_item *items, size_t nitems, struct fanout_count *c)
 {
 	struct notification n = {
 		.newblock_value = (s->topics & TOPIC_BIT(TOPIC_NEWBLOCK)) ? &b->newblock_value : NULL,
@@ -33,7 +41,7 @@ static bool send_custom(struct zws *app, struct session *s, const struct block *
 	struct frame *f = frame_new(app->scratch.data, app->scratch.len);
 	if (!f)
 		return false;
-	session_send(s, f);
+	c->waiting += !session_send(s, f);
 	frame_unref(f);
 	return true;
 }
@@ -47,31 +55,28 @@ static struct frame *shared_newblock(struct zws *app, const struct block *b)
 	return frame_new(app->scratch.data, app->scratch.len);
 }
 
-static size_t serve_plan(struct zws *app, const struct block *b)
+static void serve_plan(struct zws *app, const struct block *b, struct fanout_count *c)
 {
-	size_t served = 0;
 	struct epoch_plan *p = &app->plan;
 	for (size_t i = 0; i < p->count;) {
 		size_t run = epoch_plan_run(p, i);
-		if (!send_custom(app, session_of(p->items[i].sub), b, &p->items[i], run))
+		if (!send_custom(app, session_of(p->items[i].sub), b, &p->items[i], run, c))
 			log_error("blk=%llu out of memory building a notification", (unsigned long long)b->num);
-		served++;
+		c->served++;
 		i += run;
 	}
-	return served;
 }
 
-static size_t serve_newblock(struct zws *app, const struct block *b)
+static void serve_newblock(struct zws *app, const struct block *b, struct fanout_count *c)
 {
 	struct frame *shared = NULL;
-	size_t served = 0;
 	for (struct dlist *n = app->newblock.next; n != &app->newblock; n = n->next) {
 		struct session *s = container_of(n, struct session, newblock);
 		if (s->stamp == app->epoch_stamp)
 			continue;
-		served++;
+		c->served++;
 		if (s->ndropped) {
-			send_custom(app, s, b, NULL, 0);
+			send_custom(app, s, b, NULL, 0, c);
 			continue;
 		}
 		if (!shared && !(shared = shared_newblock(app, b))) {
@@ -79,26 +84,23 @@ static size_t serve_newblock(struct zws *app, const struct block *b)
 			break;
 		}
 		s->stamp = app->epoch_stamp;
-		session_send(s, shared);
+		c->waiting += !session_send(s, shared);
 	}
 	frame_unref(shared);
-	return served;
 }
 
-static size_t serve_unsubscribing(struct zws *app, const struct block *b)
+static void serve_unsubscribing(struct zws *app, const struct block *b, struct fanout_count *c)
 {
-	size_t served = 0;
 	struct dlist *n = app->unsubscribing.next;
 	while (n != &app->unsubscribing) {
 		struct session *s = container_of(n, struct session, unsubscribing);
 		n = n->next;
 		if (s->stamp != app->epoch_stamp) {
-			send_custom(app, s, b, NULL, 0);
-			served++;
+			send_custom(app, s, b, NULL, 0, c);
+			c->served++;
 		}
 		session_finish_unsubscribe(s);
 	}
-	return served;
 }
 
 void fanout_block(struct zws *app, const struct block *b)
@@ -109,10 +111,14 @@ void fanout_block(struct zws *app, const struct block *b)
 		log_error("blk=%llu out of memory planning the fan-out", (unsigned long long)b->num);
 		app->plan.count = 0;
 	}
-	size_t custom = serve_plan(app, b);
-	size_t shared = serve_newblock(app, b);
-	size_t unsub = serve_unsubscribing(app, b);
-	log_info("blk=%llu queued for %zu clients (%zu with logs, %zu NewBlock, %zu unsubscribe only) in %lld us",
-		 (unsigned long long)b->num, custom + shared + unsub, custom, shared, unsub,
-		 (long long)(lws_now_usecs() - t0));
+	struct fanout_count custom = { 0 }, shared = { 0 }, unsub = { 0 };
+	serve_plan(app, b, &custom);
+	serve_newblock(app, b, &shared);
+	serve_unsubscribing(app, b, &unsub);
+	size_t served = custom.served + shared.served + unsub.served;
+	size_t waiting = custom.waiting + shared.waiting + unsub.waiting;
+	log_info("blk=%llu sent to %zu clients (%zu with logs, %zu NewBlock, %zu unsubscribe only; "
+		 "%zu waiting behind earlier output) in %lld us",
+		 (unsigned long long)b->num, served, custom.served, shared.served, unsub.served,
+		 waiting, (long long)(lws_now_usecs() - t0));
 }

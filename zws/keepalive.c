@@ -54,6 +54,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 		log_info("S%llu %s dropped: silent for %u s, no answer to a ping",
 			 (unsigned long long)s->sub.id, s->peer, app->cfg->drop_after_s);
 		dlist_del(&s->alive);
+		session_lws_closing(s);
 		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
 	while ((s = due(&app->alive, now))) {

@@ -94,6 +94,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return session_writeable(s);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+	case LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL:
+		if (s && s->app)
+			session_lws_closing(s);
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		return ws_closed(app, s);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:

@@ -110,26 +110,62 @@ static bool too_slow(const struct session *s, uint64_t now)
 	return s->qcount >= max && now - s->progress_ms >= SESSION_STALL_MS;
 }
 
-void session_send(struct session *s, struct frame *f)
+/* Gives lws a write to this client now, outside its writable callback,
+ * when nothing is ahead of f: no reply or notification waiting here, no
+ * remainder of an earlier write buffered in lws, lws not closing the
+ * connection. lws 4.1.6 allows that as long as no partial write is
+ * pending (lws_partial_buffered); what the socket does not take now, lws
+ * keeps and sends first once the socket drains, and only then calls
+ * session_writeable again. So a client gets the same bytes in the same
+ * order either way.
+ *
+ * Measured with 19,000 NewBlock subscribers on loopback (2 cores shared
+ * with the load client, 3.4 KB notifications, CPU of zws per epoch, mean
+ * of 5): through lws_callback_on_writable, a poll() pass returning every
+ * socket and lws's POLLOUT service per socket, 218 ms with the poll loop
+ * and 218 ms with libev; written here, 168 ms and 122 ms (zws-floor, a
+ * bare send() loop: 96 ms). Nearly all that is left is the kernel's send
+ * path. */
+static bool write_now(struct session *s, struct frame *f)
+{
+	if (s->qcount || s->rcount || s->lws_closing || lws_partial_buffered(s->wsi))
+		return false;
+	if (lws_write(s->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < 0) {
+		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
+		session_lws_closing(s);
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+	return true;
+}
+
+bool session_send(struct session *s, struct frame *f)
 {
 	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
-		return;
+		return false;
+	if (write_now(s, f))
+		return true;
 	uint64_t now = now_ms();
 	if (too_slow(s, now)) {
 		log_warn("S%llu %s dropped: %u notifications behind, not reading for %llu ms",
 			 (unsigned long long)s->sub.id, s->peer, s->qcount,
 			 (unsigned long long)(now - s->progress_ms));
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow client");
-		return;
+		return false;
 	}
 	if (s->qcount == s->qcap && !queue_grow(s)) {
 		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
-		return;
+		return false;
 	}
 	if (s->qcount == 0)
 		s->progress_ms = now;
 	s->queue[(s->qhead + s->qcount++) % s->qcap] = frame_ref(f);
 	lws_callback_on_writable(s->wsi);
+	return false;
+}
+
+void session_lws_closing(struct session *s)
+{
+	s->lws_closing = true;
 }
 
 /* Most replies a client may leave unread: a burst the rate limit allows. */

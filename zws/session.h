@@ -40,6 +40,7 @@ struct session {
 	struct dlist alive;      /* on app->alive or app->pinged (keepalive.c) */
 	uint32_t alive_deadline; /* when to ping it or, once pinged, drop it */
 	bool ping_due;           /* a ping waits for the next writable */
+	bool lws_closing;        /* lws is closing the connection: write nothing */
 	enum session_state state;
 	uint16_t close_code;
 	unsigned char topics;    /* TOPIC_BIT()s subscribed */
@@ -85,13 +86,17 @@ void session_pong(struct session *s);
 void session_closed(struct session *s);
 
 void session_set_state(struct session *s, enum session_state next);
-/* Queues a notification (takes a reference of f). A client that is
+/* Sends a notification: written at once when nothing waits ahead of it
+ * (true), else queued (takes a reference of f). A client that is
  * queue_max notifications behind and has taken none for
  * SESSION_STALL_MS is dropped instead; so is one SESSION_BURST_FACTOR
  * times queue_max behind. A burst of blocks (a catch-up after an outage)
  * thus reaches clients that read, while one that stopped reading is gone
  * within a second or two. */
-void session_send(struct session *s, struct frame *f);
+bool session_send(struct session *s, struct frame *f);
+/* lws began closing the connection (the peer sent a close frame, or lws
+ * is sending one): nothing more is written to it. */
+void session_lws_closing(struct session *s);
 /* Queues a reply to a query (takes a reference of f). Replies go out
  * before pending notifications, so an echo precedes the data it enables.
  * A client that leaves too many replies unread is dropped. */

@@ -1,7 +1,9 @@
 /* zws under pressure: a client that stops reading is dropped while the
- * others keep receiving; two workers share the port and every client gets
+ * others keep receiving; one that reads slowly gets every notification in
+ * order, byte for byte what a fast one gets; two workers share the port and every client gets
  * each block once; at the open-file limit new clients get HTTP 503; when
  * PostgreSQL kills zws's connection, zws reconnects and blocks keep coming. */
+#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -41,8 +43,9 @@ static void expect_block(struct it_ws *ws, long long num)
 	free(m);
 }
 
-/* A client with a tiny receive buffer that subscribes and never reads. */
-static int stalled_client(int port)
+/* A client with a tiny receive buffer that subscribes; it reads only what
+ * the test reads from the returned socket. */
+static int small_window_client(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
 	cr_assert(fd >= 0);
@@ -87,10 +90,10 @@ Test(scale, client_that_stops_reading_is_dropped, .timeout = 120)
 				   .zws_args = zws_args };
 	it_stack_start(&s, &o);
 	struct it_ws *reader = subscribed(s.zws_port);
-	int stalled = stalled_client(s.zws_port);
+	int stalled = small_window_client(s.zws_port);
 	long long head = 1000;
 	bool dropped = false;
-	/* The kernel's socket buffers take a few hundred KB first. */
+	/* The kernel's socket buffers take some 40 notifications first. */
 	for (int round = 0; round < 60 && !dropped; round++) {
 		long long from = head;
 		head = it_lookup_produce(s.lookup_port, 10);
@@ -106,6 +109,103 @@ Test(scale, client_that_stops_reading_is_dropped, .timeout = 120)
 	head = it_lookup_produce(s.lookup_port, 1);
 	expect_block(reader, head);
 	it_ws_close(reader);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
+/* The text messages in frames[0..len), after the HTTP response; at most
+ * max into out. Returns how many whole messages there are. */
+static int parse_messages(const unsigned char *buf, size_t len, char **out, int max)
+{
+	const unsigned char *end = memmem(buf, len, "\r\n\r\n", 4);
+	if (!end)
+		return 0;
+	size_t pos = (size_t)(end + 4 - buf);
+	int n = 0;
+	while (len - pos >= 2) {
+		const unsigned char *f = buf + pos;
+		size_t hdr = 2, plen = f[1] & 0x7f, avail = len - pos;
+		if (plen == 126) {
+			if (avail < 4)
+				break;
+			plen = (size_t)f[2] << 8 | f[3];
+			hdr = 4;
+		} else if (plen == 127) {
+			if (avail < 10)
+				break;
+			plen = 0;
+			for (int i = 0; i < 8; i++)
+				plen = plen << 8 | f[2 + i];
+			hdr = 10;
+		}
+		if (avail < hdr + plen)
+			break;
+		cr_assert_eq(f[0], 0x81, "frame %d is not a whole text message: 0x%02x", n, f[0]);
+		if (n < max)
+			out[n] = strndup((const char *)f + hdr, plen);
+		n++;
+		pos += hdr + plen;
+	}
+	return n;
+}
+
+#define SLOW_BLOCKS 60
+
+/* A client that reads 2 KB every 5 ms through a 4 KB window falls behind
+ * a burst of blocks (all live: produced within ingest's live distance): zws's writes to it end up partial, lws keeps the
+ * rest, and later notifications wait in its queue. It keeps reading, so
+ * it is not dropped, and it gets every block in order, each message the
+ * same bytes a fast client gets. */
+Test(scale, slow_reader_gets_every_notification_in_order, .timeout = 120)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000,
+				   .lookup_args = (const char *const[]){ "--shape", "mainnet", NULL },
+				   .ingest_args = (const char *const[]){ "--live-distance", "1000", NULL } };
+	it_stack_start(&s, &o);
+	struct it_ws *fast = subscribed(s.zws_port);
+	int slow = small_window_client(s.zws_port);
+	cr_assert(it_log_wait(s.zws, "S2 ", 5000), "the slow client did not connect");
+	cr_assert_eq(it_lookup_produce(s.lookup_port, SLOW_BLOCKS), 1000 + SLOW_BLOCKS);
+	char *want[SLOW_BLOCKS] = { 0 }, *got[SLOW_BLOCKS + 1] = { 0 };
+	size_t cap = 1 << 20, len = 0;
+	unsigned char *buf = malloc(cap);
+	int nfast = 0, n = 0;
+	for (long long end = it_now_ms() + 30000;
+	     (nfast < SLOW_BLOCKS || n < SLOW_BLOCKS + 1) && it_now_ms() < end;) {
+		while (nfast < SLOW_BLOCKS && (want[nfast] = it_ws_recv(fast, 1))) {
+			char num[48];
+			snprintf(num, sizeof(num), "\"BlockNum\":\"%d\"", 1001 + nfast);
+			cr_assert(strstr(want[nfast], num), "fast client: expected block %d, got %.120s",
+				  1001 + nfast, want[nfast]);
+			nfast++;
+		}
+		struct pollfd p = { slow, POLLIN, 0 };
+		if (n == SLOW_BLOCKS + 1 || poll(&p, 1, 10) <= 0)
+			continue;
+		if (len + 2048 > cap)
+			buf = realloc(buf, cap *= 2);
+		ssize_t r = read(slow, buf + len, 2048);
+		cr_assert_gt(r, 0, "zws closed the slow client after %d messages", n);
+		len += (size_t)r;
+		n = parse_messages(buf, len, got, SLOW_BLOCKS + 1);
+		usleep(5000);
+	}
+	cr_assert_eq(nfast, SLOW_BLOCKS, "the fast client got %d of %d blocks", nfast, SLOW_BLOCKS);
+	cr_assert_eq(n, SLOW_BLOCKS + 1, "the slow client got %d of %d messages", n, SLOW_BLOCKS + 1);
+	cr_assert_str_eq(got[0], newblock, "the subscription echo comes first");
+	for (int i = 0; i < SLOW_BLOCKS; i++) {
+		cr_assert_str_eq(got[i + 1], want[i], "block %d differs between the slow and the fast client",
+				 1001 + i);
+		free(got[i + 1]);
+		free(want[i]);
+	}
+	free(got[0]);
+	free(buf);
+	cr_expect(it_log_wait(s.zws, "1 waiting behind earlier output", 1000),
+		  "no notification waited for the slow client: the test did not slow it down");
+	close(slow);
+	it_ws_close(fast);
 	it_stack_stop(&s);
 	it_mark_passed();
 }
