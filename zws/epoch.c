@@ -23,8 +23,10 @@ static bool walk(struct epoch_plan *p, const struct block_topic *t, const struct
 {
 	for (size_t i = 0; i < t->count; i++) {
 		const struct block_group *g = t->groups[i];
-		for (const struct subs_link *l = subs_first(idx, g->key.key); l; l = l->next)
-			if (!push(p, l->sub, g, topic))
+		struct subscriber *const *subs;
+		size_t n = subs_of(idx, g->key.key, &subs);
+		for (size_t j = 0; j < n; j++)
+			if (!push(p, subs[j], g, topic))
 				return false;
 	}
 	return true;

@@ -1,8 +1,10 @@
 /* Who listens to which address: for EventLog and TxnLog, an index from
  * address to the subscribers holding it, so a block's fan-out touches only
- * the addresses it carries and the subscribers of those. Each (subscriber,
- * address) pair is one link on two lists (the address's and the
- * subscriber's), so clearing a subscriber costs its own addresses only.
+ * the addresses it carries and the subscribers of those. Both sides are
+ * arrays: an address's entry lists its subscribers, a subscriber lists its
+ * entries, and each side records where it sits in the other's array, so a
+ * subscriber leaves an address in constant time (the last member takes
+ * its place) and clearing a subscriber costs its own addresses only.
  * Pure: no I/O. */
 #ifndef ZWS_SUBS_H
 #define ZWS_SUBS_H
@@ -19,26 +21,13 @@ enum subs_topic {
 	SUBS_TOPICS = 2,
 };
 
-struct subs_link;
-struct subscriber;
-
-/* One address and everyone subscribed to it. */
-struct subs_entry {
-	struct addrmap_entry key;
-	struct subs_link *first;
-};
-
-struct subs_link {
-	struct subs_link *prev, *next; /* on the entry's list */
-	struct subs_link *member_next; /* on the subscriber's list */
-	struct subs_entry *entry;
-	struct subscriber *sub;
-};
+struct subs_entry;
+struct subs_hold;
 
 struct subscriber {
 	uint64_t id;
-	struct subs_link *links[SUBS_TOPICS];
-	uint32_t count[SUBS_TOPICS];
+	struct subs_hold *held[SUBS_TOPICS]; /* allocated while it holds any */
+	uint32_t count[SUBS_TOPICS];         /* addresses held per topic */
 };
 
 struct subs_index {
@@ -56,8 +45,10 @@ bool subs_add(struct subs_index *idx, enum subs_topic t, struct subscriber *sub,
 bool subs_has(const struct subscriber *sub, enum subs_topic t, const uint8_t addr[ADDRESS_BYTES]);
 /* Removes every address sub holds on topic t. */
 void subs_clear(struct subs_index *idx, enum subs_topic t, struct subscriber *sub);
-/* The subscribers of addr (follow ->next), or NULL. */
-const struct subs_link *subs_first(const struct subs_index *idx, const uint8_t addr[ADDRESS_BYTES]);
+/* The subscribers of addr: sets *subs to an array of that many, valid
+ * until the index next changes. 0 if nobody holds addr. */
+size_t subs_of(const struct subs_index *idx, const uint8_t addr[ADDRESS_BYTES],
+	       struct subscriber *const **subs);
 void subs_index_free(struct subs_index *idx);
 
 #endif
