@@ -22,6 +22,7 @@ struct pgfeed;
 struct lookup;
 struct contracts;
 struct listener;
+struct peers;
 
 /* Intrusive doubly linked list node; a list head is a node too. */
 struct dlist {
@@ -64,13 +65,13 @@ struct zws {
 	struct listener *listener;
 
 	struct subs_index index[SUBS_TOPICS];
-	struct dlist sessions;    /* every open session */
 	struct dlist newblock;    /* sessions subscribed to NewBlock */
 	struct dlist unsubscribing; /* sessions with an Unsubscribe to report */
 	struct dlist alive;       /* keepalive: sessions heard from, oldest first */
 	struct dlist pinged;      /* keepalive: sessions pinged, oldest first */
 	size_t nsessions;
 	uint64_t next_session_id;
+	struct peers *peers;      /* the sessions' peer addresses */
 
 	/* Error replies, built once. */
 	struct frame *errors[QUERY_ERR_RATE + 1];
@@ -78,7 +79,7 @@ struct zws {
 	/* Fan-out scratch, reused every block. */
 	struct epoch_plan plan;
 	struct buf scratch;
-	uint64_t epoch_stamp;
+	uint32_t epoch_stamp;
 
 	bool accepting;
 	bool stopping;

@@ -17,6 +17,7 @@
 #include "keepalive.h"
 #include "log.h"
 #include "lookup.h"
+#include "peers.h"
 #include "pgfeed.h"
 #include "session.h"
 
@@ -62,9 +63,9 @@ static void begin_shutdown(struct zws *app)
 	app->stopping = true;
 	log_info("shutting down: closing %zu clients with 1001", app->nsessions);
 	listener_stop(app->listener);
-	for (struct dlist *n = app->sessions.next; n != &app->sessions; n = n->next)
-		session_close(container_of(n, struct session, all), LWS_CLOSE_STATUS_GOINGAWAY,
-			      "server shutting down");
+	/* lws lists our connections already; each gets LWS_CALLBACK_USER. */
+	lws_callback_all_protocol_vhost_args(app->vhost, lws_vhost_name_to_protocol(app->vhost, "zws"),
+					     LWS_CALLBACK_USER, NULL, 0);
 	if (!app->nsessions)
 		app->done = true;
 	else
@@ -101,6 +102,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		return ws_closed(app, s);
+	case LWS_CALLBACK_USER: /* begin_shutdown */
+		if (s && s->app)
+			session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (stop_requested && !app->stopping)
 			begin_shutdown(app);
@@ -208,6 +213,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	pgfeed_free(app->feed);
 	contracts_free(app->contracts);
 	lookup_free(app->lookup);
+	peers_free(app->peers);
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);
@@ -223,7 +229,6 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 	struct evloop *loop = NULL;
 	char err[160] = "";
 	int rc = 1;
-	dlist_init(&app.sessions);
 	dlist_init(&app.newblock);
 	dlist_init(&app.unsubscribing);
 	dlist_init(&app.alive);
@@ -232,7 +237,7 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
 	if (cfg->lookup && !(app.lookup = lookup_new(&app, cfg->lookup, err, sizeof(err))))
 		log_error("%s", err);
-	else if (!build_errors(&app) || !(app.feed = pgfeed_new(&app)) ||
+	else if (!build_errors(&app) || !(app.peers = peers_new()) || !(app.feed = pgfeed_new(&app)) ||
 		 !(app.contracts = contracts_new(&app)))
 		log_error("out of memory");
 	else if (!(loop = evloop_new(cfg->event_loop)))

@@ -2,9 +2,9 @@
  * queue of shared frames, and reassembly of fragmented queries. A
  * message that arrives whole in one lws buffer is handled in place; only
  * a larger or fragmented one is copied, into a buffer that grows while it
- * arrives and is freed once it is handled. The notification ring exists
- * only while something waits in it. So an idle connection holds no
- * receive or queue memory of its own. */
+ * arrives and is freed once it is handled. The notification and reply
+ * rings exist only while something waits in them. So an idle connection
+ * holds no receive or queue memory of its own. */
 #include "session.h"
 
 #include <libwebsockets.h>
@@ -15,25 +15,45 @@
 #include "contracts.h"
 #include "keepalive.h"
 #include "log.h"
+#include "peers.h"
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame header");
 
 #define SESSION_REPLY_SLACK 8
 #define SESSION_RX_FIRST 1024
+#define SESSION_REPLY_FIRST 4
 #define SESSION_REPLY_UNLIMITED_RATE 256
+
+/* Frames waiting for a writable callback, oldest at head. */
+struct session_ring {
+	uint64_t since; /* notifications: when the client last took one, or
+			 * when the ring was made */
+	unsigned head, count, cap;
+	struct frame *f[];
+};
+
+/* A fragmented message being assembled. */
+struct session_rx {
+	uint32_t len, cap;
+	char data[];
+};
 
 static const char *const state_names[] = { "open", "checking", "closing", "closed" };
 
 bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 {
+	char peer[64] = "";
 	memset(s, 0, sizeof(*s));
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	if (!(s->peer = peers_take(app->peers, peer))) {
+		log_error("out of memory accepting a client from %s", peer);
+		return false;
+	}
 	s->wsi = wsi;
 	s->app = app;
 	s->sub.id = ++app->next_session_id;
 	s->rate_tokens = app->cfg->rate_limit * 1000;
 	s->rate_ms = (uint64_t)(lws_now_usecs() / 1000);
-	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
-	dlist_add(&app->sessions, &s->all);
 	keepalive_heard(s);
 	app->nsessions++;
 	log_info("S%llu %s connected (%zu clients)", (unsigned long long)s->sub.id, s->peer,
@@ -85,29 +105,58 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static bool queue_grow(struct session *s)
+static unsigned ring_count(const struct session_ring *r)
 {
-	unsigned cap = s->qcap ? s->qcap * 2 : s->app->cfg->queue_max;
-	struct frame **q = calloc(cap, sizeof(*q));
-	if (!q)
-		return false;
-	for (unsigned i = 0; i < s->qcount; i++)
-		q[i] = s->queue[(s->qhead + i) % s->qcap];
-	free(s->queue);
-	s->queue = q;
-	s->qcap = cap;
-	s->qhead = 0;
+	return r ? r->count : 0;
+}
+
+/* Appends f (taking a reference) to *r, made with first_cap slots or
+ * doubled when full. false on OOM. */
+static bool ring_push(struct session_ring **r, struct frame *f, unsigned first_cap)
+{
+	struct session_ring *old = *r;
+	if (!old || old->count == old->cap) {
+		unsigned cap = old ? old->cap * 2 : first_cap;
+		struct session_ring *n = malloc(sizeof(*n) + cap * sizeof(n->f[0]));
+		if (!n)
+			return false;
+		n->since = old ? old->since : 0;
+		n->head = 0;
+		n->count = ring_count(old);
+		n->cap = cap;
+		for (unsigned i = 0; i < n->count; i++)
+			n->f[i] = old->f[(old->head + i) % old->cap];
+		free(old);
+		*r = old = n;
+	}
+	old->f[(old->head + old->count++) % old->cap] = frame_ref(f);
 	return true;
+}
+
+/* Takes the oldest frame of *r (the caller's reference), freeing the ring
+ * once empty. NULL if there is none. */
+static struct frame *ring_pop(struct session_ring **r)
+{
+	struct session_ring *q = *r;
+	if (!q)
+		return NULL;
+	struct frame *f = q->f[q->head];
+	q->head = (q->head + 1) % q->cap;
+	if (--q->count == 0) {
+		free(q);
+		*r = NULL;
+	}
+	return f;
 }
 
 /* A client that stopped reading: behind by queue_max and silent for
  * SESSION_STALL_MS, or behind by the burst limit whatever it does. */
 static bool too_slow(const struct session *s, uint64_t now)
 {
-	unsigned max = s->app->cfg->queue_max;
-	if (s->qcount >= max * SESSION_BURST_FACTOR)
+	unsigned max = s->app->cfg->queue_max, n = ring_count(s->queue);
+	if (n >= max * SESSION_BURST_FACTOR)
 		return true;
-	return s->qcount >= max && now - s->progress_ms >= SESSION_STALL_MS;
+	return n >= max && now - s->queue->since >= SESSION_STALL_MS;
 }
 
 /* Gives lws a write to this client now, outside its writable callback,
@@ -128,7 +177,7 @@ static bool too_slow(const struct session *s, uint64_t now)
  * path. */
 static bool write_now(struct session *s, struct frame *f)
 {
-	if (s->qcount || s->rcount || s->lws_closing || lws_partial_buffered(s->wsi))
+	if (s->queue || s->replies || s->lws_closing || lws_partial_buffered(s->wsi))
 		return false;
 	if (lws_write(s->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < 0) {
 		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
@@ -147,18 +196,18 @@ bool session_send(struct session *s, struct frame *f)
 	uint64_t now = now_ms();
 	if (too_slow(s, now)) {
 		log_warn("S%llu %s dropped: %u notifications behind, not reading for %llu ms",
-			 (unsigned long long)s->sub.id, s->peer, s->qcount,
-			 (unsigned long long)(now - s->progress_ms));
+			 (unsigned long long)s->sub.id, s->peer, s->queue->count,
+			 (unsigned long long)(now - s->queue->since));
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow client");
 		return false;
 	}
-	if (s->qcount == s->qcap && !queue_grow(s)) {
+	bool was_empty = !s->queue;
+	if (!ring_push(&s->queue, f, s->app->cfg->queue_max)) {
 		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 		return false;
 	}
-	if (s->qcount == 0)
-		s->progress_ms = now;
-	s->queue[(s->qhead + s->qcount++) % s->qcap] = frame_ref(f);
+	if (was_empty)
+		s->queue->since = now;
 	lws_callback_on_writable(s->wsi);
 	return false;
 }
@@ -175,34 +224,16 @@ static unsigned reply_max(const struct session *s)
 	return rate ? rate + SESSION_REPLY_SLACK : SESSION_REPLY_UNLIMITED_RATE;
 }
 
-static bool replies_grow(struct session *s)
-{
-	unsigned cap = s->rcap ? s->rcap * 2 : 4;
-	if (cap > reply_max(s))
-		cap = reply_max(s);
-	struct frame **r = calloc(cap, sizeof(*r));
-	if (!r)
-		return false;
-	for (unsigned i = 0; i < s->rcount; i++)
-		r[i] = s->replies[(s->rhead + i) % s->rcap];
-	free(s->replies);
-	s->replies = r;
-	s->rcap = cap;
-	s->rhead = 0;
-	return true;
-}
-
 void session_reply(struct session *s, struct frame *f)
 {
 	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
 		return;
-	if (s->rcount == s->rcap && (s->rcap == reply_max(s) || !replies_grow(s))) {
-		log_warn("S%llu %s dropped: %u replies unread", (unsigned long long)s->sub.id, s->peer,
-			 s->rcount);
+	unsigned n = ring_count(s->replies);
+	if (n == reply_max(s) || !ring_push(&s->replies, f, SESSION_REPLY_FIRST)) {
+		log_warn("S%llu %s dropped: %u replies unread", (unsigned long long)s->sub.id, s->peer, n);
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading replies");
 		return;
 	}
-	s->replies[(s->rhead + s->rcount++) % s->rcap] = frame_ref(f);
 	lws_callback_on_writable(s->wsi);
 }
 
@@ -230,27 +261,11 @@ static void close_reason(struct session *s)
 /* The next frame to write: replies first, then notifications. */
 static struct frame *next_frame(struct session *s)
 {
-	struct frame *f;
-	if (s->rcount) {
-		f = s->replies[s->rhead];
-		s->rhead = (s->rhead + 1) % s->rcap;
-		if (--s->rcount == 0) {
-			free(s->replies);
-			s->replies = NULL;
-			s->rcap = s->rhead = 0;
-		}
+	struct frame *f = ring_pop(&s->replies);
+	if (f || !(f = ring_pop(&s->queue)))
 		return f;
-	}
-	if (!s->qcount)
-		return NULL;
-	f = s->queue[s->qhead];
-	s->qhead = (s->qhead + 1) % s->qcap;
-	s->progress_ms = now_ms();
-	if (--s->qcount == 0) {
-		free(s->queue);
-		s->queue = NULL;
-		s->qhead = s->qcap = 0;
-	}
+	if (s->queue)
+		s->queue->since = now_ms();
 	return f;
 }
 
@@ -264,7 +279,7 @@ static int send_ping(struct session *s)
 		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
 		return -1;
 	}
-	if (s->qcount || s->rcount)
+	if (s->queue || s->replies)
 		lws_callback_on_writable(s->wsi);
 	return 0;
 }
@@ -286,7 +301,7 @@ int session_writeable(struct session *s)
 		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
 		return -1;
 	}
-	if (s->qcount || s->rcount)
+	if (s->queue || s->replies)
 		lws_callback_on_writable(s->wsi);
 	return 0;
 }
@@ -324,16 +339,19 @@ static void deliver(struct session *s, const char *text, size_t len, bool binary
 /* Makes the assembly buffer hold at least need bytes. */
 static bool rx_reserve(struct session *s, size_t need)
 {
-	if (need <= s->rx_cap)
+	uint32_t cap = s->rx ? s->rx->cap : 0;
+	if (need <= cap)
 		return true;
-	size_t cap = s->rx_cap ? s->rx_cap : SESSION_RX_FIRST;
-	while (cap < need)
-		cap *= 2;
-	char *rx = realloc(s->rx, cap);
+	size_t ncap = cap ? cap : SESSION_RX_FIRST;
+	while (ncap < need)
+		ncap *= 2;
+	struct session_rx *rx = realloc(s->rx, sizeof(*rx) + ncap);
 	if (!rx)
 		return false;
+	if (!s->rx)
+		rx->len = 0;
+	rx->cap = (uint32_t)ncap;
 	s->rx = rx;
-	s->rx_cap = (uint32_t)cap;
 	return true;
 }
 
@@ -347,28 +365,25 @@ int session_receive(struct session *s, const void *in, size_t len)
 	keepalive_heard(s);
 	bool first = lws_is_first_fragment(s->wsi), last = lws_is_final_fragment(s->wsi) &&
 						       !lws_remaining_packet_payload(s->wsi);
-	size_t max = s->app->cfg->max_message;
-	if (first && !s->rx) {
+	size_t max = s->app->cfg->max_message, have = s->rx ? s->rx->len : 0;
+	if (first && !s->rx)
 		s->rx_binary = lws_frame_is_binary(s->wsi);
-		s->rx_len = 0;
-	}
 	if (first && last && !s->rx) {
 		if (len > max)
 			goto too_big;
 		deliver(s, in, len, s->rx_binary);
 		return 0;
 	}
-	if (s->rx_len + len > max)
+	if (have + len > max)
 		goto too_big;
-	if (!rx_reserve(s, s->rx_len + len))
+	if (!rx_reserve(s, have + len))
 		return -1;
-	memcpy(s->rx + s->rx_len, in, len);
-	s->rx_len += len;
+	memcpy(s->rx->data + have, in, len);
+	s->rx->len += (uint32_t)len;
 	if (last) {
-		char *msg = s->rx;
+		struct session_rx *msg = s->rx;
 		s->rx = NULL;
-		s->rx_cap = 0;
-		deliver(s, msg, s->rx_len, s->rx_binary);
+		deliver(s, msg->data, msg->len, s->rx_binary);
 		free(msg);
 	}
 	return 0;
@@ -376,7 +391,6 @@ too_big:
 	log_info("S%llu %s message over %zu bytes", (unsigned long long)s->sub.id, s->peer, max);
 	free(s->rx);
 	s->rx = NULL;
-	s->rx_cap = 0;
 	lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"too big", 7);
 	return -1;
 }
@@ -412,21 +426,23 @@ void session_closed(struct session *s)
 	for (int t = 0; t < TOPIC_COUNT; t++)
 		session_drop_topic(s, (enum topic)t);
 	dlist_del(&s->unsubscribing);
-	dlist_del(&s->all);
 	keepalive_forget(s);
 	s->app->nsessions--;
 	struct frame *f;
-	while ((f = next_frame(s)))
+	while ((f = ring_pop(&s->replies)) || (f = ring_pop(&s->queue)))
 		frame_unref(f);
-	free(s->queue);
 	free(s->rx);
+	s->rx = NULL;
 	while (s->held) {
 		struct session_msg *m = s->held;
 		s->held = m->next;
 		free(m);
 	}
+	s->held_tail = NULL;
 	log_info("S%llu %s disconnected (%zu clients)", (unsigned long long)s->sub.id, s->peer,
 		 s->app->nsessions);
+	peers_release(s->app->peers, s->peer);
+	s->peer = NULL;
 	s->state = SESSION_CLOSED;
 	s->app = NULL;
 }
