@@ -524,9 +524,11 @@ size_t store_take_commits(struct store *s, struct store_commit *out, size_t max)
 {
 	pthread_mutex_lock(&s->mu);
 	size_t n = s->ncommits < max ? s->ncommits : max;
-	memcpy(out, s->commits, n * sizeof(*out));
-	memmove(s->commits, s->commits + n, (s->ncommits - n) * sizeof(*out));
-	s->ncommits -= n;
+	if (n) { /* s->commits is NULL until the first commit */
+		memcpy(out, s->commits, n * sizeof(*out));
+		memmove(s->commits, s->commits + n, (s->ncommits - n) * sizeof(*out));
+		s->ncommits -= n;
+	}
 	struct store_item *committed = s->committed;
 	s->committed = NULL;
 	pthread_mutex_unlock(&s->mu);
