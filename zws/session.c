@@ -159,10 +159,10 @@ static bool too_slow(const struct session *s, uint64_t now)
 	return n >= max && now - s->queue->since >= SESSION_STALL_MS;
 }
 
-/* Gives lws a write to this client now, outside its writable callback,
- * when nothing is ahead of f: no reply or notification waiting here, no
- * remainder of an earlier write buffered in lws, lws not closing the
- * connection. lws 4.1.6 allows that as long as no partial write is
+/* Whether lws may be given a write to this client now, outside its
+ * writable callback: nothing waits here (no reply, no notification), no
+ * remainder of an earlier write is buffered in lws, lws is not closing
+ * the connection. lws 4.1.6 allows that as long as no partial write is
  * pending (lws_partial_buffered); what the socket does not take now, lws
  * keeps and sends first once the socket drains, and only then calls
  * session_writeable again. So a client gets the same bytes in the same
@@ -175,15 +175,28 @@ static bool too_slow(const struct session *s, uint64_t now)
  * and 218 ms with libev; written here, 168 ms and 122 ms (zws-floor, a
  * bare send() loop: 96 ms). Nearly all that is left is the kernel's send
  * path. */
+static bool writable_now(const struct session *s)
+{
+	return !s->queue && !s->replies && !s->lws_closing && !lws_partial_buffered(s->wsi);
+}
+
+/* lws_write outside the writable callback; a failure ends the connection
+ * from lws's next service pass. */
+static void write_direct(struct session *s, unsigned char *payload, size_t len,
+			 enum lws_write_protocol kind)
+{
+	if (lws_write(s->wsi, payload, len, kind) >= 0)
+		return;
+	log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
+	session_lws_closing(s);
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 static bool write_now(struct session *s, struct frame *f)
 {
-	if (s->queue || s->replies || s->lws_closing || lws_partial_buffered(s->wsi))
+	if (!writable_now(s))
 		return false;
-	if (lws_write(s->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < 0) {
-		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
-		session_lws_closing(s);
-		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-	}
+	write_direct(s, frame_payload(f), f->len, LWS_WRITE_TEXT);
 	return true;
 }
 
@@ -271,11 +284,24 @@ static struct frame *next_frame(struct session *s)
 
 /* The ping carries a payload: lws 4.1.6 does not report an empty pong to
  * the protocol callback, and a client's pong echoes the ping's payload. */
+static unsigned char ping_frame[LWS_PRE + 3] = { [LWS_PRE] = 'z', 'w', 's' };
+
+void session_ping(struct session *s)
+{
+	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED || s->ping_due)
+		return;
+	if (writable_now(s)) {
+		write_direct(s, ping_frame + LWS_PRE, 3, LWS_WRITE_PING);
+		return;
+	}
+	s->ping_due = true;
+	lws_callback_on_writable(s->wsi);
+}
+
 static int send_ping(struct session *s)
 {
-	static unsigned char ping[LWS_PRE + 3] = { [LWS_PRE] = 'z', 'w', 's' };
 	s->ping_due = false;
-	if (lws_write(s->wsi, ping + LWS_PRE, 3, LWS_WRITE_PING) < 0) {
+	if (lws_write(s->wsi, ping_frame + LWS_PRE, 3, LWS_WRITE_PING) < 0) {
 		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
 		return -1;
 	}

@@ -92,6 +92,9 @@ void session_set_state(struct session *s, enum session_state next);
  * thus reaches clients that read, while one that stopped reading is gone
  * within a second or two. */
 bool session_send(struct session *s, struct frame *f);
+/* Pings the client (keepalive.c): at once when nothing is waiting to be
+ * written to it, else on its next writable callback. */
+void session_ping(struct session *s);
 /* lws began closing the connection (the peer sent a close frame, or lws
  * is sending one): nothing more is written to it. */
 void session_lws_closing(struct session *s);
