@@ -34,7 +34,7 @@ static const char usage[] =
 	"                         --ping-after (default 70)\n"
 	"  --workers N            processes sharing the port (default 1)\n"
 	"  --event-loop LOOP      poll, libev or libuv (env ZWS_EVENT_LOOP,\n"
-	"                         default poll)\n"
+	"                         default libev)\n"
 	"  --log-level LEVEL      error, warn, info or debug (default info)\n"
 	"  --help                 this text\n";
 
@@ -96,7 +96,7 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->lookup_timeout_ms = 3000;
 	cfg->ping_after_s = 30;
 	cfg->drop_after_s = 70;
-	cfg->event_loop = ZWS_LOOP_POLL;
+	cfg->event_loop = ZWS_LOOP_LIBEV; /* evloop.c has the measurements */
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 

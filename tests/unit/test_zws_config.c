@@ -78,7 +78,7 @@ Test(zws_config, defaults)
 	cr_expect_eq(cfg.max_message, 16384);
 	cr_expect_eq(cfg.rate_limit, 20);
 	cr_expect_eq(cfg.workers, 1);
-	cr_expect_eq(cfg.event_loop, ZWS_LOOP_POLL);
+	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBEV);
 	cr_expect_eq(cfg.log_level, LOG_LEVEL_INFO);
 }
 
