@@ -177,3 +177,27 @@ void block_free(struct block *b)
 	topic_free(&b->txns);
 	free(b);
 }
+
+static int row_cmp(const void *pa, const void *pb)
+{
+	const struct block_row *a = pa, *b = pb;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->pos != b->pos)
+		return a->pos < b->pos ? -1 : 1;
+	if (a->index != b->index)
+		return a->index < b->index ? -1 : 1;
+	if (a->row != b->row)
+		return a->row < b->row ? -1 : 1;
+	return 0;
+}
+
+void block_rows_sort(struct block_row *rows, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		if (row_cmp(&rows[i - 1], &rows[i]) > 0) {
+			qsort(rows, n, sizeof(*rows), row_cmp);
+			return;
+		}
+	}
+}

@@ -60,4 +60,18 @@ bool block_finish(struct block *b, char *err, size_t errlen)
 
 void block_free(struct block *b);
 
+/* Where a row read back for a block goes in block order: the tx_block row
+ * (kind 0) first, then event logs (kind 1) by (tx_position, log_index),
+ * then transactions (kind 2) by position; row is where the reader has it. */
+struct block_row {
+	uint32_t kind;
+	uint32_t pos;
+	uint32_t index;
+	uint32_t row;
+};
+
+/* Sorts rows into block order (ties by row). Rows usually come back in
+ * block order already, and then this is one pass. */
+void block_rows_sort(struct block_row *rows, size_t n);
+
 #endif

@@ -162,3 +162,35 @@ Test(zws_block, bad_rows_are_refused)
 	block_free(b);
 	block_free(NULL);
 }
+
+/* Rows read back in any order come out in block order: the tx_block row,
+ * event logs by (tx_position, log_index), transactions by position. */
+Test(zws_block, rows_sort_into_block_order)
+{
+	struct block_row rows[] = {
+		{ 2, 1, 0, 0 }, { 1, 1, 0, 1 }, { 1, 0, 10, 2 }, { 0, 0, 0, 3 },
+		{ 2, 0, 0, 4 }, { 1, 0, 2, 5 }, { 1, 2, 0, 6 }, { 1, 0, 9, 7 },
+	};
+	const uint32_t want[] = { 3, 5, 7, 2, 1, 6, 4, 0 };
+	block_rows_sort(rows, sizeof(rows) / sizeof(rows[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_expect_eq(rows[i].row, want[i], "position %zu: row %u", i, rows[i].row);
+}
+
+Test(zws_block, rows_in_order_stay_and_ties_keep_their_row_order)
+{
+	struct block_row rows[] = {
+		{ 0, 0, 0, 0 }, { 1, 0, 0, 1 }, { 1, 0, 1, 2 }, { 1, 1, 0, 3 }, { 2, 0, 0, 4 }, { 2, 1, 0, 5 },
+	};
+	block_rows_sort(rows, 6);
+	for (uint32_t i = 0; i < 6; i++)
+		cr_expect_eq(rows[i].row, i);
+	struct block_row ties[] = { { 1, 4, 4, 7 }, { 1, 4, 4, 2 }, { 0, 0, 0, 9 } };
+	block_rows_sort(ties, 3);
+	cr_expect_eq(ties[0].row, 9);
+	cr_expect_eq(ties[1].row, 2);
+	cr_expect_eq(ties[2].row, 7);
+	block_rows_sort(NULL, 0);
+	block_rows_sort(ties, 1);
+}
+
