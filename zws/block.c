@@ -73,19 +73,34 @@ static void entry_separator(struct block_group *g)
 		buf_append_char(&g->fragment, ',');
 }
 
-bool block_add_event(struct block *b, const char *address, const char *event_name,
-		     const char *params_json, char *err, size_t errlen)
+/* The group of an event log's address; NULL with err filled. */
+static struct block_group *event_group(struct block *b, const char *address, char *err,
+				       size_t errlen)
 {
+	size_t len = strlen(address);
+	if (b->last_event && strcmp(address, b->last_event_address) == 0)
+		return b->last_event;
 	uint8_t addr[ADDRESS_BYTES];
-	if (!address_parse(address, strlen(address), addr)) {
+	if (!address_parse(address, len, addr)) {
 		snprintf(err, errlen, "event log address %.60s is not an address", address);
-		return false;
+		return NULL;
 	}
 	struct block_group *g = group_for(&b->events, addr, "event_logs");
 	if (!g) {
 		snprintf(err, errlen, "out of memory");
-		return false;
+		return NULL;
 	}
+	b->last_event = g;
+	memcpy(b->last_event_address, address, len + 1); /* parsed: len <= BLOCK_ADDRESS_TEXT_MAX */
+	return g;
+}
+
+bool block_add_event(struct block *b, const char *address, const char *event_name,
+		     const char *params_json, char *err, size_t errlen)
+{
+	struct block_group *g = event_group(b, address, err, errlen);
+	if (!g)
+		return false;
 	entry_separator(g);
 	buf_append_str(&g->fragment, "{\"_eventname\":");
 	buf_append_json_string(&g->fragment, event_name, strlen(event_name));

@@ -194,3 +194,33 @@ Test(zws_block, rows_in_order_stay_and_ties_keep_their_row_order)
 	block_rows_sort(ties, 1);
 }
 
+/* One contract's logs in a row, the same contract written differently and
+ * another contract in between all land in the right group. */
+Test(zws_block, consecutive_logs_of_a_contract_share_its_group)
+{
+	const char *a = "0x17329229cd84b964130977975054f7725a85381a";
+	const char *a_upper = "0x17329229CD84B964130977975054F7725A85381A";
+	const char *a_bare = "17329229cd84b964130977975054f7725a85381a";
+	const char *b_addr = "0x07c9d1edb8aa95194033b6783b351409b1cbd355";
+	struct block *b = block_new(1, "{}", "[]");
+	char err[160] = "";
+	cr_assert(block_add_event(b, a, "E1", "[]", err, sizeof(err)));
+	cr_assert(block_add_event(b, a, "E2", "[]", err, sizeof(err)));
+	cr_assert(block_add_event(b, b_addr, "E3", "[]", err, sizeof(err)));
+	cr_assert(block_add_event(b, a_upper, "E4", "[]", err, sizeof(err)));
+	cr_assert(block_add_event(b, a_bare, "E5", "[]", err, sizeof(err)));
+	cr_expect_not(block_add_event(b, "0x17329229cd84b964130977975054f7725a85381", "E6", "[]", err,
+				      sizeof(err)));
+	cr_assert(block_add_event(b, a_bare, "E7", "[]", err, sizeof(err)));
+	cr_assert(block_finish(b, err, sizeof(err)));
+	cr_assert_eq(b->events.count, 2);
+	cr_expect_str_eq(b->events.groups[0]->fragment.data,
+			 "{\"address\":\"0x17329229cd84b964130977975054f7725a85381a\",\"event_logs\":["
+			 "{\"_eventname\":\"E1\",\"params\":[]},{\"_eventname\":\"E2\",\"params\":[]},"
+			 "{\"_eventname\":\"E4\",\"params\":[]},{\"_eventname\":\"E5\",\"params\":[]},"
+			 "{\"_eventname\":\"E7\",\"params\":[]}]}");
+	cr_expect_str_eq(b->events.groups[1]->fragment.data,
+			 "{\"address\":\"0x07c9d1edb8aa95194033b6783b351409b1cbd355\",\"event_logs\":["
+			 "{\"_eventname\":\"E3\",\"params\":[]}]}");
+	block_free(b);
+}
