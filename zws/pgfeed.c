@@ -506,13 +506,15 @@ static void drain(struct pgfeed *f)
 }
 
 /* A block's rows are read in one loop turn while they stream in, rather
- * than one turn per socket buffer: a turn polls every client's socket, and
- * with 19,000 clients one costs ~12 ms, so the 3.5 MB of a block of 10,000
- * event logs took 38 turns and 430-490 ms to arrive; read here, 1-2 turns
- * and 16-50 ms. PostgreSQL refills the socket within microseconds while it
- * sends a result; a gap of BLOCK_READ_GAP_MS (it is still executing, or a
- * NOTIFY woke us) hands back to the loop, and so does BLOCK_READ_BUDGET_US,
- * so a huge block cannot keep clients waiting longer than that at a time. */
+ * than one turn per socket buffer. With --event-loop poll a turn polls
+ * every client's socket, ~12 ms with 19,000 clients, so the 3.5 MB of a
+ * block of 10,000 event logs took 30-38 turns and 390-700 ms to arrive;
+ * read here, 1-4 turns and 13-50 ms. With libev a turn is cheap and this
+ * changes nothing measurable (15-48 ms over 130-320 turns or over 1-4).
+ * PostgreSQL refills the socket within microseconds while it sends a
+ * result; a gap of BLOCK_READ_GAP_MS (it is still executing, or a NOTIFY
+ * woke us) hands back to the loop, and so does BLOCK_READ_BUDGET_US, so a
+ * huge block cannot keep clients waiting longer than that at a time. */
 #define BLOCK_READ_GAP_MS 2
 #define BLOCK_READ_BUDGET_US ((lws_usec_t)100 * 1000)
 
