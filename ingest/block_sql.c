@@ -77,7 +77,8 @@ static void buf_put(struct block_sql_buf *buf, const void *data, size_t n)
 		buf->data = d;
 		buf->cap = cap;
 	}
-	memcpy(buf->data + buf->len, data, n);
+	if (n) /* data may be NULL for an empty value */
+		memcpy(buf->data + buf->len, data, n);
 	buf->len += n;
 }
 

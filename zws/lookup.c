@@ -31,6 +31,7 @@ struct lookup_request {
 	void *ctx;
 	bool wsi_gone;
 	bool connecting; /* inside lws_client_connect_via_info */
+	bool body_sent;  /* lws may offer another body write after the last */
 	char hostport[300];
 };
 
@@ -165,6 +166,9 @@ static int append_headers(struct lookup_request *r, void *in, size_t len)
 
 static int write_body(struct lookup_request *r)
 {
+	if (r->body_sent)
+		return 0;
+	r->body_sent = true;
 	unsigned char *buf = malloc(LWS_PRE + r->body.len);
 	if (!buf)
 		return -1;
