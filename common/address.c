@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "hex.h"
+
 static const char bech32_charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
 static int hex_value(char c)
@@ -117,14 +119,9 @@ bool address_parse(const char *text, size_t len, uint8_t out[ADDRESS_BYTES])
 
 void address_format(const uint8_t addr[ADDRESS_BYTES], char out[ADDRESS_CANON_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
 	out[0] = '0';
 	out[1] = 'x';
-	for (int i = 0; i < ADDRESS_BYTES; i++) {
-		out[2 + 2 * i] = hex[addr[i] >> 4];
-		out[3 + 2 * i] = hex[addr[i] & 15];
-	}
-	out[ADDRESS_CANON_LEN - 1] = '\0';
+	hex_encode(addr, ADDRESS_BYTES, false, out + 2);
 }
 
 bool address_canonical(const char *text, size_t len, char out[ADDRESS_CANON_LEN])

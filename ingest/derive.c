@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "hex.h"
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -27,16 +29,6 @@ bool derive_hex_decode(const char *hex, size_t n, uint8_t *out)
 	return true;
 }
 
-static void hex_encode(const uint8_t *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static const char *skip_0x(const char *s)
 {
 	return (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? s + 2 : s;
@@ -48,7 +40,7 @@ static bool sha256_tail20(const uint8_t *data, size_t n, char out[DERIVE_HEX_ADD
 	unsigned int mdlen = 0;
 	if (!EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		return false;
-	hex_encode(md + 12, 20, out);
+	hex_encode(md + 12, 20, false, out);
 	return true;
 }
 
@@ -82,7 +74,7 @@ bool derive_normalize_address(const char *text, char out[DERIVE_HEX_ADDR_LEN])
 	uint8_t bytes[20];
 	if (strlen(h) != 40 || !derive_hex_decode(h, 20, bytes))
 		return false;
-	hex_encode(bytes, 20, out);
+	hex_encode(bytes, 20, false, out);
 	return true;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "hex.h"
 
 #define GAS_BASE 2100   /* a BatchTransfer's gas, before its jitter */
 #define GAS_JITTER 400
@@ -51,16 +52,6 @@ void fake_events_token(const struct fake_synth *s, uint32_t i, uint8_t out[20])
 	uint8_t d[32];
 	fake_synth_digest(s, "token", 0, i, d);
 	memcpy(out, d, 20);
-}
-
-static void upper_hex(const uint8_t *bytes, size_t n, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static uint64_t be64(const uint8_t *b)
@@ -104,7 +95,7 @@ static void plan_call(struct call *c, const struct fake_synth *s, uint64_t num, 
 	pub[0] = 0x02 | (d[31] & 1);
 	memcpy(pub + 1, d, 32);
 	memcpy(c->pub_key, "0x", 2);
-	upper_hex(pub, sizeof(pub), c->pub_key + 2);
+	hex_encode(pub, sizeof(pub), true, c->pub_key + 2);
 	fake_synth_sha256(pub, sizeof(pub), h);
 	address_format(h + 12, c->sender); /* the last 20 bytes of SHA-256(public key) */
 	for (uint32_t k = 0; k < FAKE_EVENTS_PER_CALL; k++) {
@@ -220,9 +211,9 @@ static struct json_object *body(const struct shared *sh, const struct fake_synth
 	uint64_t used = GAS_BASE + be64(d) % GAS_JITTER;
 	snprintf(nonce, sizeof(nonce), "%llu", (unsigned long long)(be64(d + 8) % MAX_NONCE + 1));
 	fake_synth_digest(s, "signature", num, 2 * i, d);
-	upper_hex(d, 32, sig + 2);
+	hex_encode(d, 32, true, sig + 2);
 	fake_synth_digest(s, "signature", num, 2 * i + 1, d);
-	upper_hex(d, 32, sig + 66);
+	hex_encode(d, 32, true, sig + 66);
 	if (s->flavor == FAKE_FLAVOR_Z2)
 		fake_synth_checksum(c.token + 2, to);
 	else
