@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define MAX_REQUEST 4096
 #define MAX_FRAME 65536
 #define LISTEN_TAG UINT32_MAX
@@ -61,13 +63,6 @@ struct floor {
 	uint8_t rbuf[MAX_FRAME + 16];
 	uint8_t wbuf[MAX_FRAME + 16];
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void usage(FILE *f)
 {
@@ -428,7 +423,7 @@ static void accept_all(struct floor *fl)
 static void broadcast(struct floor *fl)
 {
 	uint32_t sent = 0, short_writes = 0, skipped = 0;
-	int64_t t0 = mono_ns();
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	for (uint32_t fd = 0; fd <= fl->max_fd; fd++) {
 		struct conn *c = &fl->conns[fd];
 		if (c->state != CONN_OPEN)
@@ -444,7 +439,7 @@ static void broadcast(struct floor *fl)
 		sent++;
 		short_writes += c->out != NULL;
 	}
-	int64_t t1 = mono_ns();
+	int64_t t1 = clock_ns(CLOCK_MONOTONIC);
 	fprintf(stderr, "zws-floor: epoch %u: %zu-byte frame to %u connections in %.3f ms "
 			"(%u short writes, %u skipped while still sending)\n",
 		++fl->epoch, fl->frame_len, sent, (t1 - t0) / 1e6, short_writes, skipped);
@@ -478,8 +473,8 @@ static void conn_event(struct floor *fl, int fd, uint32_t events)
 static void run(struct floor *fl)
 {
 	struct epoll_event evs[512];
-	int64_t deadline = mono_ns() + (int64_t)fl->duration_s * 1000000000;
-	while (mono_ns() < deadline) {
+	int64_t deadline = clock_ns(CLOCK_MONOTONIC) + (int64_t)fl->duration_s * 1000000000;
+	while (clock_ns(CLOCK_MONOTONIC) < deadline) {
 		int n = epoll_wait(fl->epfd, evs, 512, fl->accept_paused ? 100 : 1000);
 		if (fl->accept_paused) {
 			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = LISTEN_TAG};

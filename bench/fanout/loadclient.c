@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define FD_RESERVE 32        /* files kept for stdio, epoll and output files */
 #define MAX_MESSAGES 16      /* subscription messages per connection */
 #define MAX_EPOCHS 10000
@@ -122,20 +124,6 @@ struct client {
 	size_t diag_len;
 	uint8_t rbuf[READ_CHUNK];
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	stop_requested = 1;
-}
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void usage(FILE *f)
 {
@@ -973,7 +961,7 @@ int main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < cl.o.connections; i++)
 		cl.conns[i].fd = -1;
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction sa = {.sa_handler = on_stop_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

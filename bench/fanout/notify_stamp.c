@@ -18,21 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "schema.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	stop_requested = 1;
-}
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void usage(FILE *f)
 {
@@ -105,7 +92,7 @@ int main(int argc, char **argv)
 		PQfinish(pg);
 		return 1;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction sa = {.sa_handler = on_stop_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	bool ok = listen_channel(pg);
