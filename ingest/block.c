@@ -21,20 +21,30 @@ struct ingest_block *txblock_new(uint64_t num)
 	return b;
 }
 
+void txblock_shed(struct ingest_block *b)
+{
+	if (b->txns) {
+		for (size_t i = 0; i < b->ntxns; i++) {
+			json_object_put(b->txns[i].body);
+			json_object_put(b->txns[i].receipt);
+		}
+	}
+	free(b->txns);
+	free(b->logs);
+	json_object_put(b->tx_block);
+	json_object_put(b->tx_hashes);
+	json_object_put(b->bodies);
+	b->txns = NULL;
+	b->logs = NULL;
+	b->tx_block = b->tx_hashes = b->bodies = NULL;
+}
+
 void txblock_free(struct ingest_block *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->ntxns; i++) {
-		json_object_put(b->txns[i].body);
-		json_object_put(b->txns[i].receipt);
-	}
-	free(b->txns);
-	free(b->logs);
+	txblock_shed(b);
 	free(b->contracts);
-	json_object_put(b->tx_block);
-	json_object_put(b->tx_hashes);
-	json_object_put(b->bodies);
 	free(b);
 }
 

@@ -82,6 +82,12 @@ enum block_header_status {
 struct ingest_block *txblock_new(uint64_t num);
 void txblock_free(struct ingest_block *b);
 
+/* Lets go of everything only serialization reads: the json objects, the
+ * transactions and the event logs (and every string borrowed from them).
+ * What remains: the header fields, the counts ntxns and nlogs, and the
+ * contracts. */
+void txblock_shed(struct ingest_block *b);
+
 /* Reads the header of a GetTxBlock result (or GetLatestTxBlock) without
  * keeping anything: its BlockNum into *num. */
 enum block_header_status txblock_peek_num(struct json_object *result, uint64_t *num,

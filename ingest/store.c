@@ -506,8 +506,12 @@ bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, b
 	it->head = head;
 	it->live = live;
 	/* Serializing here, on the loop thread, overlaps it with the store
-	 * thread's commits; the store thread only joins the strings. */
+	 * thread's commits; the store thread only joins the strings. The json
+	 * goes back to malloc at once, while it is still in cache, and a queue
+	 * of blocks waiting for PostgreSQL holds only their rows. */
 	it->rows = block_sql_rows_build(b, live);
+	if (it->rows)
+		txblock_shed(b);
 	pthread_mutex_lock(&s->mu);
 	if (s->last)
 		s->last->next = it;

@@ -88,6 +88,26 @@ Test(ingest_block, mainnet_692365)
 	txblock_free(b);
 }
 
+/* A block whose rows are serialized keeps what the store thread reads:
+ * its number, counts and contracts; the json and the decoded rows go. */
+Test(ingest_block, shed_keeps_counts_and_contracts)
+{
+	struct ingest_block *b = assemble("GetTxBlock.json", "GetTxnBodiesForTxBlock.json", 692365);
+	txblock_shed(b);
+	cr_assert_eq(b->num, 692365);
+	cr_assert_eq(b->ntxns, 28);
+	cr_assert_eq(b->nlogs, 13);
+	cr_assert_str_eq(b->hash, "4141618170d709cbcabc20872d5c89e1bdc8df5b7c646576e5dc2aeea59bfec4");
+	cr_assert_null(b->txns);
+	cr_assert_null(b->logs);
+	cr_assert_null(b->tx_block);
+	cr_assert_null(b->bodies);
+	cr_assert_eq(b->ncontracts, 1);
+	cr_assert_str_eq(b->contracts[0].address, "0x17329229cd84b964130977975054f7725a85381a");
+	txblock_shed(b); /* twice is harmless */
+	txblock_free(b);
+}
+
 Test(ingest_block, failed_transaction_keeps_its_receipt)
 {
 	struct ingest_block *b = assemble("GetTxBlock_549481.json",
