@@ -196,8 +196,18 @@ static bool read_cursor(struct store *s, bool *has, uint64_t *cursor, char *err,
 	return ok;
 }
 
+/* Prepares every statement. Their plans never depend on the values (the
+ * rows come from arrays, blocks by key), so the session plans each once
+ * instead of once per execution. */
 static bool prepare_all(struct store *s, char *err, size_t errlen)
 {
+	PGresult *set = PQexec(s->conn, "SET plan_cache_mode = force_generic_plan");
+	bool set_ok = PQresultStatus(set) == PGRES_COMMAND_OK;
+	if (!set_ok)
+		snprintf(err, errlen, "%s", PQresultErrorMessage(set));
+	PQclear(set);
+	if (!set_ok)
+		return false;
 	for (int i = 0; i < BLOCK_SQL_STMT_COUNT; i++) {
 		const struct block_sql_stmt_def *d = &block_sql_stmts[i];
 		PGresult *r = PQprepare(s->conn, d->name, d->sql, d->nparams, NULL);
