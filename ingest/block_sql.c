@@ -4,7 +4,8 @@
  * A group first deletes any earlier copy of its blocks from every table,
  * so replaying leaves exactly one copy and plain INSERTs suffice; the
  * cursor only moves forward. Array literals are built per block, once; a
- * group joins its blocks' literals. */
+ * group joins its blocks' literals. JSON values are copied as the node
+ * sent them (jraw.h), serialized only when they have no such text. */
 #include "block_sql.h"
 
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jraw.h"
 #include "schema.h"
 
 const struct block_sql_stmt_def block_sql_stmts[BLOCK_SQL_STMT_COUNT] = {
@@ -55,11 +57,6 @@ const struct block_sql_stmt_def block_sql_stmts[BLOCK_SQL_STMT_COUNT] = {
 	[BLOCK_SQL_NOTIFY] = { "zi_notify",
 		"SELECT pg_notify('" SCHEMA_NOTIFY_CHANNEL "', p) FROM unnest($1::text[]) AS u(p)", 1 },
 };
-
-static const char *json_text(struct json_object *o)
-{
-	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-}
 
 static void buf_put(struct block_sql_buf *buf, const void *data, size_t n)
 {
@@ -150,8 +147,9 @@ struct block_sql_rows {
 	struct block_sql_buf col[COL_COUNT];
 };
 
-/* One array column; column(x, i, tmp) yields row i's value. */
-typedef const char *(*column_fn)(const struct ingest_block *b, size_t i, char tmp[32]);
+/* One array column; column(b, i, tmp, json) yields row i's value as text,
+ * or, for a JSON column, sets *json to the object to store as JSON. */
+typedef const char *(*column_fn)(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json);
 
 static const char *fmt_int(char tmp[32], long long v)
 {
@@ -159,81 +157,89 @@ static const char *fmt_int(char tmp[32], long long v)
 	return tmp;
 }
 static const char *fmt_bool(bool v) { return v ? "t" : "f"; }
-static const char *col_num(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *col_num(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	snprintf(tmp, 32, "%" PRIu64, b->num);
 	return tmp;
 }
 
-static const char *blk_hash(const struct ingest_block *b, size_t i, char tmp[32]) { return b->hash; }
-static const char *blk_ntxns(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *blk_hash(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return b->hash; }
+static const char *blk_ntxns(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	return fmt_int(tmp, b->num_txns);
 }
-static const char *blk_ts(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *blk_ts(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	return b->has_timestamp ? fmt_int(tmp, b->timestamp_us) : NULL;
 }
-static const char *blk_json(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *blk_json(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
-	return json_text(b->tx_block);
+	*json = b->tx_block;
+	return NULL;
 }
-static const char *blk_hashes(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *blk_hashes(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
-	return json_text(b->tx_hashes);
+	*json = b->tx_hashes;
+	return NULL;
 }
 
 #define TXN (&b->txns[i])
-static const char *txn_hash(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->hash; }
-static const char *txn_pos(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *txn_hash(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return TXN->hash; }
+static const char *txn_pos(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	return fmt_int(tmp, TXN->position);
 }
-static const char *txn_from(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->from_addr; }
-static const char *txn_to(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->to_addr; }
-static const char *txn_amount(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->amount; }
-static const char *txn_nonce(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *txn_from(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return TXN->from_addr; }
+static const char *txn_to(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return TXN->to_addr; }
+static const char *txn_amount(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return TXN->amount; }
+static const char *txn_nonce(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	if (!TXN->has_nonce)
 		return NULL;
 	snprintf(tmp, 32, "%" PRIu64, TXN->nonce);
 	return tmp;
 }
-static const char *txn_gp(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->gas_price; }
-static const char *txn_gl(const struct ingest_block *b, size_t i, char tmp[32]) { return TXN->gas_limit; }
-static const char *txn_ok(const struct ingest_block *b, size_t i, char tmp[32]) { return fmt_bool(TXN->success); }
-static const char *txn_deploy(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *txn_gp(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return TXN->gas_price; }
+static const char *txn_gl(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return TXN->gas_limit; }
+static const char *txn_ok(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return fmt_bool(TXN->success); }
+static const char *txn_deploy(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	return fmt_bool(TXN->is_deploy);
 }
-static const char *txn_contract(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *txn_contract(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	return TXN->has_contract ? TXN->contract_addr : NULL;
 }
-static const char *txn_receipt(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *txn_receipt(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
-	return json_text(TXN->receipt);
+	*json = TXN->receipt;
+	return NULL;
 }
-static const char *txn_body(const struct ingest_block *b, size_t i, char tmp[32]) { return json_text(TXN->body); }
+static const char *txn_body(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
+{
+	*json = TXN->body;
+	return NULL;
+}
 #undef TXN
 
 #define LOG (&b->logs[i])
-static const char *log_pos(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *log_pos(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	return fmt_int(tmp, LOG->tx_position);
 }
-static const char *log_index(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *log_index(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	return fmt_int(tmp, LOG->log_index);
 }
-static const char *log_hash(const struct ingest_block *b, size_t i, char tmp[32]) { return LOG->tx_hash; }
-static const char *log_addr(const struct ingest_block *b, size_t i, char tmp[32]) { return LOG->address; }
-static const char *log_name(const struct ingest_block *b, size_t i, char tmp[32]) { return LOG->event_name; }
-static const char *log_params(const struct ingest_block *b, size_t i, char tmp[32])
+static const char *log_hash(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return LOG->tx_hash; }
+static const char *log_addr(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return LOG->address; }
+static const char *log_name(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return LOG->event_name; }
+static const char *log_params(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
-	return json_text(LOG->params);
+	*json = LOG->params;
+	return NULL;
 }
-static const char *log_ok(const struct ingest_block *b, size_t i, char tmp[32]) { return fmt_bool(LOG->success); }
+static const char *log_ok(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return fmt_bool(LOG->success); }
 #undef LOG
 
 static const column_fn block_columns[] = { col_num, blk_hash, blk_ntxns, blk_ts, blk_json, blk_hashes };
@@ -245,14 +251,40 @@ static const column_fn log_columns[] = {
 	col_num, log_pos, log_index, log_hash, log_addr, log_name, log_params, log_ok,
 };
 
+/* Adds o as the node sent it (jraw), or serialized when it has no text of
+ * the node's (a list assembled from pages). */
+static void add_json(struct block_sql_buf *buf, struct json_object *o)
+{
+	struct jraw_text raw;
+	if (!jraw_text(o, &raw)) {
+		size_t len;
+		const char *text = json_object_to_json_string_length(
+			o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		raw = (struct jraw_text){ { text }, { len }, 1 };
+	}
+	size_t len = raw.count == 2 ? raw.len[0] + raw.len[1] : raw.len[0];
+	if (len > INT32_MAX)
+		buf->failed = true;
+	put_u32(buf, (uint32_t)len);
+	for (int k = 0; k < raw.count; k++)
+		buf_put(buf, raw.piece[k], raw.len[k]);
+	buf->count++;
+}
+
 /* Fills rows->col[first..first+ncols) with nrows rows of each column. */
 static bool build_columns(struct block_sql_rows *r, int first, const column_fn *cols, size_t ncols,
 			  const struct ingest_block *b, size_t nrows)
 {
 	for (size_t c = 0; c < ncols; c++) {
 		char tmp[32];
-		for (size_t i = 0; i < nrows; i++)
-			block_sql_elems_add(&r->col[first + c], cols[c](b, i, tmp));
+		for (size_t i = 0; i < nrows; i++) {
+			struct json_object *json = NULL;
+			const char *v = cols[c](b, i, tmp, &json);
+			if (json)
+				add_json(&r->col[first + c], json);
+			else
+				block_sql_elems_add(&r->col[first + c], v);
+		}
 		if (r->col[first + c].failed)
 			return false;
 	}

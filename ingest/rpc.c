@@ -4,6 +4,7 @@
  * Zilliqa 2 nodes actually send. */
 #define _GNU_SOURCE
 #include "rpc.h"
+#include "jraw.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -150,6 +151,7 @@ bool rpc_parse_batch(const char *body, size_t len, size_t n, struct json_object 
 		json_object_put(doc);
 		return false;
 	}
+	jraw_attach(doc, body, len);
 	*root = doc;
 	return true;
 }

@@ -37,6 +37,16 @@ hashes=$(curl -sf -d '{"id":1,"jsonrpc":"2.0","method":"GetTransactionsForTxBloc
   = 1eb03ba948ab480fda77c3ff0724773066f94b02 ] || it_fail "sender address"
 it_check_complete "$DB" 692365 692366
 
+it_log "692365: bodies, receipts and event params stored as the node sent them"
+raw=$(curl -sf -d '{"id":1,"jsonrpc":"2.0","method":"GetTxnBodiesForTxBlock","params":["692365"]}' "$FAKE_URL")
+[ "$(it_sql "$DB" "SELECT count(*) FROM transactions WHERE block_num = 692365
+  AND strpos(\$raw\$$raw\$raw\$, receipt) > 0")" = 28 ] || it_fail "a receipt is not the node's text"
+[ "$(it_sql "$DB" "SELECT count(*) FROM event_logs WHERE block_num = 692365
+  AND strpos(\$raw\$$raw\$raw\$, params) > 0")" = 13 ] || it_fail "event params are not the node's text"
+[ "$(it_sql "$DB" "SELECT count(*) FROM transactions t, jsonb_array_elements((\$raw\$$raw\$raw\$::jsonb)->'result') e
+  WHERE t.block_num = 692365 AND e->>'ID' = t.tx_hash AND t.body::jsonb = e - 'receipt'
+  AND strpos(t.body, 'receipt') = 0")" = 28 ] || it_fail "a body is not the node's body without its receipt"
+
 it_log "NOTIFY for each committed block"
 wait "$LISTEN_PID" || true
 grep -q 'payload "{"block_num":692365,"live":true}"' "$T/listen.log" || it_fail "no NOTIFY for 692365"
