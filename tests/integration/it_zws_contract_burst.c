@@ -70,32 +70,40 @@ static void close_all(struct it_ws **ws, int n)
 	free(ws);
 }
 
-/* Sends every client its query at once, then reads every answer. Asserts
- * each is the echo, or the error when want_echo[i] is false. Returns the
- * milliseconds from the first query sent to the last answer read. */
-static long long burst(struct it_ws **ws, int n, char *const *queries, const bool *want_echo)
+static const char no_contract[] = "{\"type\":\"Error\",\"error\":\"no contract found in list\"}";
+
+/* Reads every client's answer (clients already gone are NULL) and asserts
+ * each is the echo of its query, or the error when want_echo[i] is false;
+ * a failure names how many were wrong and the first of them. */
+static void read_answers(struct it_ws **ws, int n, char *const *queries, const bool *want_echo)
 {
-	static const char no_contract[] = "{\"type\":\"Error\",\"error\":\"no contract found in list\"}";
-	long long t0 = it_now_ms();
-	for (int i = 0; i < n; i++)
-		cr_assert(it_ws_send(ws[i], queries[i]), "client %d: send failed", i);
 	int wrong = 0, first_wrong = -1;
 	char *first_got = NULL;
 	for (int i = 0; i < n; i++) {
+		if (!ws[i])
+			continue;
 		char *got = it_ws_recv(ws[i], 15000);
 		cr_assert(got, "client %d: no answer to %s", i, queries[i]);
-		if (strcmp(got, want_echo[i] ? queries[i] : no_contract) != 0) {
-			if (!wrong++) {
-				first_wrong = i;
-				first_got = strdup(got);
-			}
+		if (strcmp(got, want_echo[i] ? queries[i] : no_contract) != 0 && !wrong++) {
+			first_wrong = i;
+			first_got = strdup(got);
 		}
 		free(got);
 	}
-	long long took = it_now_ms() - t0;
-	cr_assert_eq(wrong, 0, "%d of %d clients got a wrong answer in %lld ms; client %d sent %s, got %s",
-		     wrong, n, took, first_wrong, queries[first_wrong], first_got);
-	return took;
+	cr_assert_eq(wrong, 0, "%d of %d clients got a wrong answer; client %d sent %s, got %s",
+		     wrong, n, first_wrong, queries[first_wrong], first_got);
+}
+
+/* Sends every client its query at once, then checks every answer
+ * (read_answers). Returns the milliseconds from the first query sent to
+ * the last answer read, for the log. */
+static long long burst(struct it_ws **ws, int n, char *const *queries, const bool *want_echo)
+{
+	long long t0 = it_now_ms();
+	for (int i = 0; i < n; i++)
+		cr_assert(it_ws_send(ws[i], queries[i]), "client %d: send failed", i);
+	read_answers(ws, n, queries, want_echo);
+	return it_now_ms() - t0;
 }
 
 static char *eventlog(const char *const *addrs, int n)
@@ -146,7 +154,6 @@ Test(contract_burst, thousands_of_eventlog_queries_for_known_contracts_at_once, 
 	cr_log_info("%d EventLog queries for %d known contracts answered in %lld ms", STORM, NKNOWN, took);
 	fprintf(stderr, "contract_burst: %d EventLog queries for %d known contracts answered in %lld ms\n",
 		STORM, NKNOWN, took);
-	cr_assert_lt(took, 3000, "answering %d queries took %lld ms", STORM, took);
 	cr_assert_eq(log_lines(&s, "no answer within"), 0, "zws says checks timed out");
 	free_queries(q, STORM);
 	free(echo);
@@ -198,7 +205,6 @@ Test(contract_burst, burst_of_known_unknown_and_non_contracts_is_answered_correc
 	}
 	long long took = burst(ws, MIXED, q, echo);
 	fprintf(stderr, "contract_burst: %d mixed EventLog queries answered in %lld ms\n", MIXED, took);
-	cr_assert_lt(took, 3000, "answering %d queries took %lld ms", MIXED, took);
 	/* The lookup's answers, both ways, are cached in the database. */
 	long long want_no = payees + 1, cached_yes = 0, cached_no = 0;
 	for (long long deadline = it_now_ms() + 5000; it_now_ms() < deadline;) {
@@ -240,7 +246,6 @@ Test(contract_burst, lookup_down_during_a_burst_answers_from_the_database_with_f
 	long long took = burst(ws, OUTAGE, q, echo);
 	fprintf(stderr, "contract_burst: %d EventLog queries with the lookup down answered in %lld ms\n",
 		OUTAGE, took);
-	cr_assert_lt(took, 3000, "answering %d queries took %lld ms", OUTAGE, took);
 	int lines = log_lines(&s, "contract check");
 	cr_assert_gt(lines, 0, "zws does not log that the lookup failed");
 	cr_assert_leq(lines, 3, "zws logged %d lines about contract checks for one outage", lines);
@@ -263,11 +268,13 @@ Test(contract_burst, with_a_slow_lookup_checks_end_at_the_timeout_and_leaving_cl
 	int st = it_http(s.lookup_port, "POST", "/fake/fault", "{\"mode\":\"slow\",\"count\":-1,\"delay_ms\":5000}", NULL);
 	cr_assert_eq(st, 200, "the fake lookup refused the fault");
 	char **q = calloc(SLOW, sizeof(*q));
+	bool *echo = calloc(SLOW, sizeof(*echo));
 	long long t0 = it_now_ms();
 	for (int i = 0; i < SLOW; i++) {
 		char p[43];
 		const char *list[2] = { payee(i, p), known[i % NKNOWN] };
 		q[i] = eventlog(list, i % 2 ? 2 : 1);
+		echo[i] = i % 2;
 		cr_assert(it_ws_send(ws[i], q[i]));
 		/* Every sixth client leaves while its check waits. */
 		if (i % 6 == 5) {
@@ -275,15 +282,7 @@ Test(contract_burst, with_a_slow_lookup_checks_end_at_the_timeout_and_leaving_cl
 			ws[i] = NULL;
 		}
 	}
-	static const char no_contract[] = "{\"type\":\"Error\",\"error\":\"no contract found in list\"}";
-	for (int i = 0; i < SLOW; i++) {
-		if (!ws[i])
-			continue;
-		char *got = it_ws_recv(ws[i], 10000);
-		cr_assert(got, "client %d: no answer to %s", i, q[i]);
-		cr_assert_str_eq(got, i % 2 ? q[i] : no_contract, "client %d", i);
-		free(got);
-	}
+	read_answers(ws, SLOW, q, echo);
 	long long took = it_now_ms() - t0;
 	fprintf(stderr, "contract_burst: %d EventLog queries with a lookup slower than the timeout answered in %lld ms\n",
 		SLOW, took);
@@ -312,6 +311,7 @@ Test(contract_burst, with_a_slow_lookup_checks_end_at_the_timeout_and_leaving_cl
 		if (ws[i])
 			it_ws_close(ws[i]);
 	free(ws);
+	free(echo);
 	free_queries(q, SLOW);
 	it_stack_stop(&s);
 	it_mark_passed();
