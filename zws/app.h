@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "query.h"
 #include "subs.h"
+#include "text_parts.h"
 
 struct lws_context;
 struct lws_vhost;
@@ -76,8 +77,10 @@ struct zws {
 	/* Error replies, built once. */
 	struct frame *errors[QUERY_ERR_RATE + 1];
 
-	/* Fan-out scratch, reused every block. */
+	/* Fan-out scratch, reused every block: the plan, the pieces of the
+	 * message being sent, the rest of a partial write. */
 	struct epoch_plan plan;
+	struct text_parts parts;
 	struct buf scratch;
 	uint32_t epoch_stamp;
 

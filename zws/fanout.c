@@ -5,7 +5,9 @@
  * served session is stamped so no client gets two messages per block.
  * A client with nothing pending gets its message written right here
  * (session_send); only one still busy with earlier output waits for lws
- * to call it writable. */
+ * to call it writable. A client's own message is listed as pieces of the
+ * block's shared fragments and written from them (session_send_parts):
+ * it is copied only if it has to wait. */
 #include "fanout.h"
 
 #include <libwebsockets.h>
@@ -36,13 +38,9 @@ static bool send_custom(struct zws *app, struct session *s, const struct block *
 	s->stamp = app->epoch_stamp;
 	if (!notification_has_content(&n))
 		return true;
-	if (!notification_build(&n, &app->scratch))
+	if (!notification_parts(&n, &app->parts))
 		return false;
-	struct frame *f = frame_new(app->scratch.data, app->scratch.len);
-	if (!f)
-		return false;
-	c->waiting += !session_send(s, f);
-	frame_unref(f);
+	c->waiting += !session_send_parts(s, &app->parts);
 	return true;
 }
 
@@ -50,9 +48,9 @@ static bool send_custom(struct zws *app, struct session *s, const struct block *
 static struct frame *shared_newblock(struct zws *app, const struct block *b)
 {
 	struct notification n = { .newblock_value = &b->newblock_value };
-	if (!notification_build(&n, &app->scratch))
+	if (!notification_parts(&n, &app->parts))
 		return NULL;
-	return frame_new(app->scratch.data, app->scratch.len);
+	return frame_new_parts(&app->parts);
 }
 
 static void serve_plan(struct zws *app, const struct block *b, struct fanout_count *c)

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "text_parts.h"
+
 /* At least LWS_PRE; server.c checks this at compile time. */
 #define FRAME_HEADROOM 16
 
@@ -19,6 +21,9 @@ struct frame {
 
 /* A frame holding a copy of text, with one reference. NULL on OOM. */
 struct frame *frame_new(const char *text, size_t len);
+/* A frame holding a copy of the text listed in p, with one reference.
+ * NULL on OOM. */
+struct frame *frame_new_parts(const struct text_parts *p);
 static inline unsigned char *frame_payload(struct frame *f)
 {
 	return f->bytes + FRAME_HEADROOM;

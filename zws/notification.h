@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "epoch.h"
+#include "text_parts.h"
 #include "topic.h"
 
 struct notification {
@@ -23,7 +24,12 @@ struct notification {
 
 /* True if n has anything to send. */
 bool notification_has_content(const struct notification *n);
-/* Appends the message text to out (reset first). false on OOM. */
+/* Lists the message text in out (reset first) as pieces: constants and
+ * the block's fragments, none copied, so out is valid while the block
+ * is. false on OOM. */
+bool notification_parts(const struct notification *n, struct text_parts *out)
+	__attribute__((warn_unused_result));
+/* The message text itself, in out (reset first). false on OOM. */
 bool notification_build(const struct notification *n, struct buf *out)
 	__attribute__((warn_unused_result));
 

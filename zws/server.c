@@ -226,6 +226,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	for (int e = 0; e <= QUERY_ERR_RATE; e++)
 		frame_unref(app->errors[e]);
 	epoch_plan_free(&app->plan);
+	text_parts_free(&app->parts);
 	buf_free(&app->scratch);
 }
 

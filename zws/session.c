@@ -4,12 +4,18 @@
  * a larger or fragmented one is copied, into a buffer that grows while it
  * arrives and is freed once it is handled. The notification and reply
  * rings exist only while something waits in them. So an idle connection
- * holds no receive or queue memory of its own. */
+ * holds no receive or queue memory of its own. A client's own
+ * notification is written from the block's shared pieces with one
+ * sendmsg, framed here as lws would; only a rest the socket did not take,
+ * or a message that has to wait, is copied. */
 #include "session.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "contracts.h"
@@ -23,6 +29,9 @@ _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame
 #define SESSION_RX_FIRST 1024
 #define SESSION_REPLY_FIRST 4
 #define SESSION_REPLY_UNLIMITED_RATE 256
+/* Pieces handed to one sendmsg (the kernel takes up to 1,024). A client
+ * of 10 contracts' EventLog needs 23; one of 1,000 gets several calls. */
+#define SESSION_IOV 128
 
 /* Frames waiting for a writable callback, oldest at head. */
 struct session_ring {
@@ -180,16 +189,21 @@ static bool writable_now(const struct session *s)
 	return !s->queue && !s->replies && !s->lws_closing && !lws_partial_buffered(s->wsi);
 }
 
-/* lws_write outside the writable callback; a failure ends the connection
- * from lws's next service pass. */
+/* A write outside the writable callback failed, or left a frame that
+ * cannot be completed: the connection ends from lws's next service pass. */
+static void write_failed(struct session *s, const char *why)
+{
+	log_info("S%llu %s %s", (unsigned long long)s->sub.id, s->peer, why);
+	session_lws_closing(s);
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* lws_write outside the writable callback. */
 static void write_direct(struct session *s, unsigned char *payload, size_t len,
 			 enum lws_write_protocol kind)
 {
-	if (lws_write(s->wsi, payload, len, kind) >= 0)
-		return;
-	log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
-	session_lws_closing(s);
-	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	if (lws_write(s->wsi, payload, len, kind) < 0)
+		write_failed(s, "write failed");
 }
 
 static bool write_now(struct session *s, struct frame *f)
@@ -223,6 +237,107 @@ bool session_send(struct session *s, struct frame *f)
 		s->queue->since = now;
 	lws_callback_on_writable(s->wsi);
 	return false;
+}
+
+/* The header lws puts in front of a server's text message: FIN and the
+ * text opcode, no mask, the length in its shortest form. Returns its
+ * length. */
+static size_t text_header(unsigned char h[10], size_t len)
+{
+	h[0] = 0x81;
+	if (len < 126) {
+		h[1] = (unsigned char)len;
+		return 2;
+	}
+	if (len < 65536) {
+		h[1] = 126;
+		h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len;
+		return 4;
+	}
+	h[1] = 127;
+	for (int i = 0; i < 8; i++)
+		h[2 + i] = (unsigned char)(len >> (56 - 8 * i));
+	return 10;
+}
+
+/* Writes the header h (hlen bytes) and then p's pieces, SESSION_IOV
+ * pieces per sendmsg, until the socket takes less than it was given.
+ * Returns the bytes written (what the socket took before it was full),
+ * or -1 on an error. */
+static ssize_t send_pieces(int fd, const unsigned char *h, size_t hlen, const struct text_parts *p)
+{
+	size_t sent = 0, next = 0;
+	bool header = true;
+	do {
+		struct iovec iov[SESSION_IOV];
+		size_t n = 0, want = 0;
+		if (header)
+			iov[n++] = (struct iovec){ (void *)h, hlen };
+		header = false;
+		for (; next < p->count && n < SESSION_IOV; next++)
+			iov[n++] = (struct iovec){ (void *)p->v[next].data, p->v[next].len };
+		for (size_t i = 0; i < n; i++)
+			want += iov[i].iov_len;
+		struct msghdr m = { .msg_iov = iov, .msg_iovlen = n };
+		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? (ssize_t)sent : -1;
+		sent += (size_t)w;
+		if ((size_t)w < want)
+			break;
+	} while (next < p->count);
+	return (ssize_t)sent;
+}
+
+/* What the socket did not take of a frame written from its pieces,
+ * copied and handed to lws as raw bytes: lws keeps it, asks for POLLOUT
+ * and sends it before anything else, as with the rest of a partial
+ * lws_write, and lws_partial_buffered holds back further writes. */
+static void keep_rest(struct session *s, const unsigned char *h, size_t hlen,
+		      const struct text_parts *p, size_t sent)
+{
+	struct buf *rest = &s->app->scratch;
+	buf_reset(rest);
+	if (sent < hlen)
+		buf_append(rest, h + sent, hlen - sent);
+	text_parts_copy(p, sent < hlen ? 0 : sent - hlen, rest);
+	if (rest->failed)
+		write_failed(s, "out of memory keeping a partial write");
+	else
+		write_direct(s, (unsigned char *)rest->data, rest->len, LWS_WRITE_RAW);
+}
+
+/* session_send of a copy of p. */
+static bool send_copy(struct session *s, const struct text_parts *p)
+{
+	struct frame *f = frame_new_parts(p);
+	if (!f) {
+		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+		return false;
+	}
+	bool now = session_send(s, f);
+	frame_unref(f);
+	return now;
+}
+
+/* Written here, the frame goes to the socket as lws would write it (lws
+ * adds nothing to a server's frame without extensions, and zws offers
+ * none); over TLS only lws can write, so that takes the copy. */
+bool session_send_parts(struct session *s, const struct text_parts *p)
+{
+	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
+		return false;
+	if (!writable_now(s) || lws_is_ssl(s->wsi))
+		return send_copy(s, p);
+	unsigned char h[10];
+	size_t hlen = text_header(h, p->len);
+	ssize_t n = send_pieces(lws_get_socket_fd(s->wsi), h, hlen, p);
+	if (n < 0)
+		write_failed(s, "write failed");
+	else if ((size_t)n < hlen + p->len)
+		keep_rest(s, h, hlen, p, (size_t)n);
+	return true;
 }
 
 void session_lws_closing(struct session *s)

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "frame.h"
 #include "subs.h"
+#include "text_parts.h"
 #include "topic.h"
 
 struct lws;
@@ -92,6 +93,11 @@ void session_set_state(struct session *s, enum session_state next);
  * thus reaches clients that read, while one that stopped reading is gone
  * within a second or two. */
 bool session_send(struct session *s, struct frame *f);
+/* session_send for a message listed as pieces of text (p's pieces must
+ * live until it returns). When nothing waits ahead of it, the frame is
+ * written straight from the pieces, and only what the socket does not
+ * take is copied; otherwise it is copied into a frame and queued. */
+bool session_send_parts(struct session *s, const struct text_parts *p);
 /* Pings the client (keepalive.c): at once when nothing is waiting to be
  * written to it, else on its next writable callback. */
 void session_ping(struct session *s);

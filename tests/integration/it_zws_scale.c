@@ -1,6 +1,7 @@
 /* zws under pressure: a client that stops reading is dropped while the
  * others keep receiving; one that reads slowly gets every notification in
- * order, byte for byte what a fast one gets; two workers share the port and every client gets
+ * order, byte for byte what a fast one gets (the shared NewBlock message
+ * and a client's own EventLog message alike); two workers share the port and every client gets
  * each block once; at the open-file limit new clients get HTTP 503; when
  * PostgreSQL kills zws's connection, zws reconnects and blocks keep coming. */
 #define _GNU_SOURCE /* memmem */
@@ -20,16 +21,28 @@
 #include "harness.h"
 
 static const char newblock[] = "{\"query\":\"NewBlock\"}";
+/* The contract that emits 13 events in every block of the mainnet shape. */
+static const char eventlog[] =
+	"{\"query\":\"EventLog\",\"addresses\":[\"0x17329229cd84b964130977975054f7725a85381a\"]}";
 
-static struct it_ws *subscribed(int port)
+/* A client that sent queries (NULL-terminated) and got their echoes. */
+static struct it_ws *subscribed_to(int port, const char *const *queries)
 {
 	struct it_ws *ws = it_ws_connect(port, 5000);
 	cr_assert(ws, "WebSocket handshake with zws failed");
-	cr_assert(it_ws_send(ws, newblock));
-	char *echo = it_ws_recv(ws, 5000);
-	cr_assert(echo && strcmp(echo, newblock) == 0, "NewBlock echo, got %s", echo ? echo : "nothing");
-	free(echo);
+	for (; *queries; queries++) {
+		cr_assert(it_ws_send(ws, *queries));
+		char *echo = it_ws_recv(ws, 5000);
+		cr_assert(echo && strcmp(echo, *queries) == 0, "echo of %s, got %s", *queries,
+			  echo ? echo : "nothing");
+		free(echo);
+	}
 	return ws;
+}
+
+static struct it_ws *subscribed(int port)
+{
+	return subscribed_to(port, (const char *const[]){ newblock, NULL });
 }
 
 /* Asserts ws's next message is the notification of block num. */
@@ -43,9 +56,9 @@ static void expect_block(struct it_ws *ws, long long num)
 	free(m);
 }
 
-/* A client with a tiny receive buffer that subscribes; it reads only what
- * the test reads from the returned socket. */
-static int small_window_client(int port)
+/* A client with a tiny receive buffer that sends queries (NULL-terminated);
+ * it reads only what the test reads from the returned socket. */
+static int small_window_client(int port, const char *const *queries)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
 	cr_assert(fd >= 0);
@@ -59,10 +72,14 @@ static int small_window_client(int port)
 			 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
 			 port);
 	cr_assert(write(fd, req, (size_t)n) == n);
-	/* A masked text frame with a zero mask: the payload goes as is. */
-	unsigned char frame[6 + sizeof(newblock)] = { 0x81, 0x80 | (sizeof(newblock) - 1), 0, 0, 0, 0 };
-	memcpy(frame + 6, newblock, sizeof(newblock) - 1);
-	cr_assert(write(fd, frame, 6 + sizeof(newblock) - 1) == (ssize_t)(6 + sizeof(newblock) - 1));
+	/* Masked text frames with a zero mask: the payload goes as is. */
+	for (; *queries; queries++) {
+		size_t qlen = strlen(*queries);
+		cr_assert_lt(qlen, 126);
+		unsigned char frame[6 + 126] = { 0x81, (unsigned char)(0x80 | qlen), 0, 0, 0, 0 };
+		memcpy(frame + 6, *queries, qlen);
+		cr_assert(write(fd, frame, 6 + qlen) == (ssize_t)(6 + qlen));
+	}
 	return fd;
 }
 
@@ -90,7 +107,7 @@ Test(scale, client_that_stops_reading_is_dropped, .timeout = 120)
 				   .zws_args = zws_args };
 	it_stack_start(&s, &o);
 	struct it_ws *reader = subscribed(s.zws_port);
-	int stalled = small_window_client(s.zws_port);
+	int stalled = small_window_client(s.zws_port, (const char *const[]){ newblock, NULL });
 	long long head = 1000;
 	bool dropped = false;
 	/* The kernel's socket buffers take some 40 notifications first. */
@@ -152,27 +169,36 @@ static int parse_messages(const unsigned char *buf, size_t len, char **out, int 
 #define SLOW_BLOCKS 60
 
 /* A client that reads 2 KB every 5 ms through a 4 KB window falls behind
- * a burst of blocks (all live: produced within ingest's live distance): zws's writes to it end up partial, lws keeps the
- * rest, and later notifications wait in its queue. It keeps reading, so
- * it is not dropped, and it gets every block in order, each message the
- * same bytes a fast client gets. */
-Test(scale, slow_reader_gets_every_notification_in_order, .timeout = 120)
+ * a burst of blocks (all live: produced within ingest's live distance):
+ * zws's writes to it end up partial, lws keeps the rest, and later
+ * notifications wait in its queue. It keeps reading, so it is not
+ * dropped, and it gets every block in order, each message the same bytes
+ * a fast client gets. Both send queries (NULL-terminated) first; their
+ * subscription includes NewBlock, so every message names its block. */
+static void slow_reader_gets_what_fast_reader_gets(const char *const *queries)
 {
 	struct it_stack s;
 	struct it_stack_opts o = { .height = 1000,
 				   .lookup_args = (const char *const[]){ "--shape", "mainnet", NULL },
 				   .ingest_args = (const char *const[]){ "--live-distance", "1000", NULL } };
 	it_stack_start(&s, &o);
-	struct it_ws *fast = subscribed(s.zws_port);
-	int slow = small_window_client(s.zws_port);
-	cr_assert(it_log_wait(s.zws, "S2 ", 5000), "the slow client did not connect");
-	cr_assert_eq(it_lookup_produce(s.lookup_port, SLOW_BLOCKS), 1000 + SLOW_BLOCKS);
-	char *want[SLOW_BLOCKS] = { 0 }, *got[SLOW_BLOCKS + 1] = { 0 };
+	int nq = 0;
+	while (queries[nq])
+		nq++;
+	struct it_ws *fast = subscribed_to(s.zws_port, queries);
+	int slow = small_window_client(s.zws_port, queries);
+	char *want[SLOW_BLOCKS] = { 0 }, *got[SLOW_BLOCKS + 4] = { 0 };
 	size_t cap = 1 << 20, len = 0;
 	unsigned char *buf = malloc(cap);
-	int nfast = 0, n = 0;
-	for (long long end = it_now_ms() + 30000;
-	     (nfast < SLOW_BLOCKS || n < SLOW_BLOCKS + 1) && it_now_ms() < end;) {
+	int nfast = 0, n = 0, nwant = SLOW_BLOCKS + nq;
+	bool produced = false;
+	for (long long end = it_now_ms() + 30000; (nfast < SLOW_BLOCKS || n < nwant) && it_now_ms() < end;) {
+		/* The burst starts once the slow client's subscriptions are
+		 * echoed, so it is subscribed to every block of it. */
+		if (!produced && n >= nq) {
+			cr_assert_eq(it_lookup_produce(s.lookup_port, SLOW_BLOCKS), 1000 + SLOW_BLOCKS);
+			produced = true;
+		}
 		while (nfast < SLOW_BLOCKS && (want[nfast] = it_ws_recv(fast, 1))) {
 			char num[48];
 			snprintf(num, sizeof(num), "\"BlockNum\":\"%d\"", 1001 + nfast);
@@ -181,26 +207,29 @@ Test(scale, slow_reader_gets_every_notification_in_order, .timeout = 120)
 			nfast++;
 		}
 		struct pollfd p = { slow, POLLIN, 0 };
-		if (n == SLOW_BLOCKS + 1 || poll(&p, 1, 10) <= 0)
+		if (n == nwant || poll(&p, 1, 10) <= 0)
 			continue;
 		if (len + 2048 > cap)
 			buf = realloc(buf, cap *= 2);
 		ssize_t r = read(slow, buf + len, 2048);
 		cr_assert_gt(r, 0, "zws closed the slow client after %d messages", n);
 		len += (size_t)r;
-		n = parse_messages(buf, len, got, SLOW_BLOCKS + 1);
-		usleep(5000);
+		n = parse_messages(buf, len, got, nwant);
+		if (produced)
+			usleep(5000);
 	}
 	cr_assert_eq(nfast, SLOW_BLOCKS, "the fast client got %d of %d blocks", nfast, SLOW_BLOCKS);
-	cr_assert_eq(n, SLOW_BLOCKS + 1, "the slow client got %d of %d messages", n, SLOW_BLOCKS + 1);
-	cr_assert_str_eq(got[0], newblock, "the subscription echo comes first");
+	cr_assert_eq(n, nwant, "the slow client got %d of %d messages", n, nwant);
+	for (int i = 0; i < nq; i++) {
+		cr_assert_str_eq(got[i], queries[i], "the subscription echoes come first");
+		free(got[i]);
+	}
 	for (int i = 0; i < SLOW_BLOCKS; i++) {
-		cr_assert_str_eq(got[i + 1], want[i], "block %d differs between the slow and the fast client",
+		cr_assert_str_eq(got[nq + i], want[i], "block %d differs between the slow and the fast client",
 				 1001 + i);
-		free(got[i + 1]);
+		free(got[nq + i]);
 		free(want[i]);
 	}
-	free(got[0]);
 	free(buf);
 	cr_expect(it_log_wait(s.zws, "1 waiting behind earlier output", 1000),
 		  "no notification waited for the slow client: the test did not slow it down");
@@ -208,6 +237,20 @@ Test(scale, slow_reader_gets_every_notification_in_order, .timeout = 120)
 	it_ws_close(fast);
 	it_stack_stop(&s);
 	it_mark_passed();
+}
+
+/* The NewBlock message all its subscribers share. */
+Test(scale, slow_reader_gets_every_notification_in_order, .timeout = 120)
+{
+	slow_reader_gets_what_fast_reader_gets((const char *const[]){ newblock, NULL });
+}
+
+/* A client's own message (NewBlock and EventLog), written from the
+ * block's shared pieces: a partial write's rest still arrives whole and
+ * in order. */
+Test(scale, slow_reader_gets_its_own_eventlog_messages_in_order, .timeout = 120)
+{
+	slow_reader_gets_what_fast_reader_gets((const char *const[]){ newblock, eventlog, NULL });
 }
 
 /* Sockets pid holds. */

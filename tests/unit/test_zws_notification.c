@@ -123,3 +123,41 @@ Test(zws_notification, nothing_to_send)
 	cr_expect_str_eq(msg, "{\"type\":\"Notification\",\"values\":[{\"query\":\"Unsubscribe\",\"value\":[\"TxnLog\"]}]}");
 	free(msg);
 }
+
+/* What a client is sent is the list of pieces written as they are, or,
+ * after a partial write, the rest of them copied from where the socket
+ * stopped: both are the built text, whatever the offset. */
+Test(zws_notification, pieces_are_the_built_text_from_any_offset)
+{
+	struct block *b = sample_block();
+	struct subs_index events = SUBS_INDEX_INIT, txns = SUBS_INDEX_INIT;
+	struct subscriber s1 = { .id = 1 };
+	subscribe(&events, SUBS_EVENTLOG, &s1, A);
+	subscribe(&events, SUBS_EVENTLOG, &s1, B);
+	subscribe(&txns, SUBS_TXNLOG, &s1, C);
+	struct epoch_plan p = EPOCH_PLAN_INIT;
+	cr_assert(epoch_plan_build(&p, b, &events, &txns));
+	unsigned char dropped[] = { TOPIC_TXNLOG };
+	struct notification n = { &b->newblock_value, p.items, p.count, dropped, 1 };
+	char *whole = build(&n);
+	size_t len = strlen(whole);
+
+	struct text_parts parts = TEXT_PARTS_INIT;
+	cr_assert(notification_parts(&n, &parts));
+	cr_assert_eq(parts.len, len);
+	cr_assert_lt(parts.count, 20, "pieces, not characters: %zu", parts.count);
+	struct buf rest = BUF_INIT;
+	for (size_t from = 0; from <= len; from++) {
+		buf_reset(&rest);
+		text_parts_copy(&parts, from, &rest);
+		cr_assert_eq(rest.len, len - from, "from %zu", from);
+		cr_assert(memcmp(rest.data, whole + from, rest.len) == 0, "from %zu", from);
+	}
+	buf_free(&rest);
+	text_parts_free(&parts);
+	free(whole);
+	epoch_plan_free(&p);
+	subs_index_free(&events);
+	subs_index_free(&txns);
+	block_free(b);
+}
