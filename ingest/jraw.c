@@ -1,7 +1,8 @@
 /* Raw text of stored JSON values (see jraw.h). The scanner only finds
  * boundaries: the text has already been accepted by json-c, so strings,
  * nesting and separators are all it needs to know; every step is still
- * bounded by the text's length. A value is tied to its object only when
+ * bounded by the text's length, and it gives up on what is not standard
+ * JSON. A value is tied to its object only when
  * the text agrees with json-c on its type; anything else is serialized as
  * before. */
 #include "jraw.h"
@@ -66,9 +67,11 @@ static size_t string_end(const char *s, size_t n, size_t i)
 	return 0;
 }
 
-/* Bytes that matter inside a container: quotes and brackets. */
+/* Bytes that matter inside a container: quotes and brackets; and what
+ * only json-c's lenient mode accepts (comments, single-quoted strings),
+ * which this scanner does not follow: their values keep no text. */
 static const unsigned char structural[256] = {
-	['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3,
+	['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3, ['/'] = 4, ['\''] = 4,
 };
 
 size_t jraw_value_end(const char *s, size_t n, size_t i)
@@ -94,11 +97,15 @@ size_t jraw_value_end(const char *s, size_t n, size_t i)
 				if (--depth == 0)
 					return i + 1;
 				break;
+			case 4:
+				return 0;
 			}
 			i++;
 		}
 		return 0;
 	}
+	if (structural[(unsigned char)s[i]])
+		return 0;
 	size_t start = i;
 	while (i < n && !strchr(",]}: \t\r\n", s[i]))
 		i++;

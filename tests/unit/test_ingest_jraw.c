@@ -161,6 +161,82 @@ Test(ingest_jraw, receipt_anywhere_and_bytes_kept)
 	json_object_put(root);
 }
 
+/* json-c's lenient mode reads comments and single-quoted strings, which
+ * the scanner does not follow: such values keep no text (they are
+ * serialized), and nothing after them in the response is paired with the
+ * wrong text. */
+Test(ingest_jraw, lenient_json_keeps_no_text)
+{
+	const char *batch =
+		"[{\"id\":1,\"result\":{\"k\":\"it's\"}},"
+		" {\"id\":0,\"result\":[ /* [ */ {\"a\":1}, {\"b\":'}'}, {\"c\":[3]} ]}]";
+	struct rpc_reply r[2];
+	struct json_object *root;
+	char err[256];
+	cr_assert(rpc_parse_batch(batch, strlen(batch), 2, &root, r, err, sizeof(err)), "%s", err);
+	struct jraw_text t;
+	cr_assert_not(jraw_text(r[0].result, &t));
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_not(jraw_text(json_object_array_get_idx(r[0].result, i), &t), "element %zu", i);
+	assert_same(r[1].result, "a standard answer before them");
+	json_object_put(root);
+}
+
+/* Every object or array under o that has text: the text parses to it. */
+static size_t check_tree(struct json_object *o)
+{
+	size_t tied = 0;
+	struct jraw_text t;
+	if (jraw_text(o, &t)) {
+		assert_same(o, "a value of a mutated answer");
+		tied++;
+	}
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			tied += check_tree(v);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			tied += check_tree(json_object_array_get_idx(o, i));
+	}
+	return tied;
+}
+
+/* Answers damaged byte by byte that json-c still accepts: whatever text
+ * jraw ties to a value is that value's. */
+Test(ingest_jraw, mutated_answers_never_get_wrong_text)
+{
+	char *text = slurp("GetTxnBodiesForTxBlock_549481_exceptions.json");
+	size_t n = strlen(text);
+	static const char bytes[] = "{}[]\",:'/\\ 0a\n";
+	unsigned seed = 692365;
+	size_t accepted = 0, tied = 0;
+	for (int round = 0; round < 3000; round++) {
+		char *m = malloc(n + 3);
+		snprintf(m, n + 3, "[%s]", text);
+		for (int k = 0; k < 1 + round % 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = 1 + (seed >> 8) % n;
+			seed = seed * 1103515245u + 12345u;
+			m[at] = bytes[(seed >> 8) % (sizeof(bytes) - 1)];
+		}
+		struct rpc_reply r[2];
+		struct json_object *root;
+		char err[256];
+		if (rpc_parse_batch(m, n + 2, 2, &root, r, err, sizeof(err))) {
+			accepted++;
+			tied += check_tree(root);
+			json_object_put(root);
+		}
+		free(m);
+	}
+	cr_log_info("%zu of 3000 mutated answers accepted, %zu values with text checked", accepted, tied);
+	cr_assert_gt(accepted, 100, "too few mutations were still JSON to test anything");
+	cr_assert_gt(tied, 100);
+	free(text);
+}
+
 /* Objects built in memory have no raw text: they are serialized. */
 Test(ingest_jraw, none_for_built_objects)
 {
