@@ -1,6 +1,7 @@
 /* Per-block delivery plan (see epoch.h). */
 #include "epoch.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 static bool push(struct epoch_plan *p, struct subscriber *sub, const struct block_group *g,
@@ -32,14 +33,54 @@ static bool walk(struct epoch_plan *p, const struct block_topic *t, const struct
 	return true;
 }
 
-static int item_cmp(const void *a, const void *b)
+#define RADIX_BITS 11
+#define RADIX_BUCKETS (1u << RADIX_BITS)
+
+/* One stable counting pass of from[0..n) into to on the digit of
+ * (id - lo) at shift. */
+static void radix_pass(const struct epoch_item *from, struct epoch_item *to, size_t n,
+		       uint64_t lo, unsigned shift)
 {
-	const struct epoch_item *x = a, *y = b;
-	if (x->sub->id != y->sub->id)
-		return x->sub->id < y->sub->id ? -1 : 1;
-	if (x->topic != y->topic)
-		return x->topic < y->topic ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
+	size_t at[RADIX_BUCKETS] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		at[((from[i].sub->id - lo) >> shift) & (RADIX_BUCKETS - 1)]++;
+	size_t sum = 0;
+	for (unsigned d = 0; d < RADIX_BUCKETS; d++) {
+		size_t c = at[d];
+		at[d] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		to[at[((from[i].sub->id - lo) >> shift) & (RADIX_BUCKETS - 1)]++] = from[i];
+}
+
+/* Sorts the items by subscriber id, keeping each one's items in the
+ * order the walk added them: least significant digit first, as many
+ * passes as the span of ids needs (two for up to 4 million). */
+static bool sort_by_subscriber(struct epoch_plan *p)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < p->count; i++) {
+		uint64_t id = p->items[i].sub->id;
+		lo = id < lo ? id : lo;
+		hi = id > hi ? id : hi;
+	}
+	if (p->spare_cap != p->cap) {
+		struct epoch_item *spare = realloc(p->spare, p->cap * sizeof(*spare));
+		if (!spare)
+			return false;
+		p->spare = spare;
+		p->spare_cap = p->cap;
+	}
+	unsigned shift = 0;
+	do {
+		radix_pass(p->items, p->spare, p->count, lo, shift);
+		struct epoch_item *sorted = p->spare;
+		p->spare = p->items;
+		p->items = sorted;
+		shift += RADIX_BITS;
+	} while (shift < 64 && (hi - lo) >> shift);
+	return true;
 }
 
 bool epoch_plan_build(struct epoch_plan *p, const struct block *b,
@@ -48,9 +89,7 @@ bool epoch_plan_build(struct epoch_plan *p, const struct block *b,
 	p->count = 0;
 	if (!walk(p, &b->events, events, TOPIC_EVENTLOG) || !walk(p, &b->txns, txns, TOPIC_TXNLOG))
 		return false;
-	if (p->count > 1)
-		qsort(p->items, p->count, sizeof(*p->items), item_cmp);
-	return true;
+	return p->count < 2 || sort_by_subscriber(p);
 }
 
 size_t epoch_plan_run(const struct epoch_plan *p, size_t i)
@@ -64,6 +103,7 @@ size_t epoch_plan_run(const struct epoch_plan *p, size_t i)
 void epoch_plan_free(struct epoch_plan *p)
 {
 	free(p->items);
-	p->items = NULL;
-	p->count = p->cap = 0;
+	free(p->spare);
+	p->items = p->spare = NULL;
+	p->count = p->cap = p->spare_cap = 0;
 }

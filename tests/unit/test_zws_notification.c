@@ -161,3 +161,40 @@ Test(zws_notification, pieces_are_the_built_text_from_any_offset)
 	subs_index_free(&txns);
 	block_free(b);
 }
+
+/* The plan's sort looks at subscriber ids digit by digit: ids far apart
+ * (a long-running process) still come out in order, each subscriber's
+ * items in one run, EventLog before TxnLog, each in block order. */
+Test(zws_notification, plan_is_in_subscriber_order_for_ids_far_apart)
+{
+	struct block *b = sample_block();
+	struct subs_index events = SUBS_INDEX_INIT, txns = SUBS_INDEX_INIT;
+	struct subscriber subs[] = { { .id = 1ull << 40 }, { .id = 3 }, { .id = 5000000 },
+				     { .id = (1ull << 40) + 2048 }, { .id = 2049 } };
+	size_t nsubs = sizeof(subs) / sizeof(subs[0]);
+	for (size_t i = 0; i < nsubs; i++) {
+		subscribe(&txns, SUBS_TXNLOG, &subs[i], B);
+		subscribe(&events, SUBS_EVENTLOG, &subs[i], i % 2 ? A : B);
+		if (i % 2)
+			subscribe(&events, SUBS_EVENTLOG, &subs[i], B);
+	}
+	struct epoch_plan p = EPOCH_PLAN_INIT;
+	cr_assert(epoch_plan_build(&p, b, &events, &txns));
+	cr_assert_eq(p.count, 12);
+	static const size_t want_order[] = { 1, 4, 2, 0, 3 };
+	size_t at = 0;
+	for (size_t k = 0; k < nsubs; k++) {
+		struct subscriber *sub = &subs[want_order[k]];
+		size_t run = epoch_plan_run(&p, at);
+		cr_assert_eq(p.items[at].sub, sub, "run %zu is subscriber %llu", k, (unsigned long long)sub->id);
+		cr_assert_eq(run, want_order[k] % 2 ? 3 : 2);
+		for (size_t i = at + 1; i < at + run; i++)
+			cr_assert(p.items[i - 1].topic < p.items[i].topic ||
+				  (p.items[i - 1].topic == p.items[i].topic && p.items[i - 1].order < p.items[i].order));
+		at += run;
+	}
+	epoch_plan_free(&p);
+	subs_index_free(&events);
+	subs_index_free(&txns);
+	block_free(b);
+}
