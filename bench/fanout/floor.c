@@ -8,7 +8,12 @@
  * A connection is one small struct in an array indexed by its descriptor;
  * buffers hang off it only while a request or frame is incomplete or a
  * write was short. The broadcast frame is shared, never copied. With
- * --reuseport several floors share one port, as zws workers do. */
+ * --reuseport several floors share one port, as zws workers do.
+ *
+ * With --pieces K every client gets a frame of its own instead, as an
+ * EventLog fan-out does: K pieces chosen per client from a pool of 1,000
+ * (one per contract), written with one sendmsg; the floor for messages
+ * that differ per client. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +31,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +39,8 @@
 
 #define MAX_REQUEST 4096
 #define MAX_FRAME 65536
+#define POOL 1000
+#define MAX_PIECES 64
 #define LISTEN_TAG UINT32_MAX
 #define SIGNAL_TAG (UINT32_MAX - 1)
 
@@ -59,6 +67,10 @@ struct floor {
 	uint32_t nconns, max_fd, open;
 	uint8_t *frame;       /* the broadcast frame */
 	size_t frame_len;
+	uint32_t pieces;      /* --pieces: frames of pieces from the pool */
+	size_t head_len;      /* frame header and JSON head, in frame */
+	size_t piece_len;     /* one piece of the pool */
+	uint8_t *pool;        /* POOL pieces of piece_len bytes */
 	uint32_t epoch;
 	uint8_t rbuf[MAX_FRAME + 16];
 	uint8_t wbuf[MAX_FRAME + 16];
@@ -74,6 +86,9 @@ static void usage(FILE *f)
 		"  --host ADDR     listen address (default 127.0.0.1)\n"
 		"  --port PORT     listen port (required)\n"
 		"  --size BYTES    payload size of the broadcast frame (default 2048)\n"
+		"  --pieces K      give every client its own frame of the same size: K\n"
+		"                  pieces chosen per client from a pool of 1,000, one\n"
+		"                  sendmsg each (default 1: one shared frame)\n"
 		"  --reuseport     set SO_REUSEPORT, so several floors share the port\n"
 		"  --duration S    exit after S seconds (default 3600)\n");
 }
@@ -94,7 +109,7 @@ static int parse_opts(int argc, char **argv, struct floor *fl)
 {
 	static const struct option longs[] = {
 		{"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"size", 1, 0, 's'},
-		{"reuseport", 0, 0, 'r'}, {"duration", 1, 0, 'd'}, {"help", 0, 0, 'h'},
+		{"reuseport", 0, 0, 'r'}, {"duration", 1, 0, 'd'}, {"pieces", 1, 0, 'k'}, {"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	uint32_t port = 0;
@@ -108,6 +123,7 @@ static int parse_opts(int argc, char **argv, struct floor *fl)
 		case 's': ok = parse_u32(optarg, 64, MAX_FRAME - 16, &fl->size); break;
 		case 'r': fl->reuseport = true; break;
 		case 'd': ok = parse_u32(optarg, 1, 86400, &fl->duration_s); break;
+		case 'k': ok = parse_u32(optarg, 1, MAX_PIECES, &fl->pieces); break;
 		case 'h': usage(stdout); return 1;
 		case ':': fprintf(stderr, "zws-floor: %s needs a value\n", argv[optind - 1]); return 2;
 		default: fprintf(stderr, "zws-floor: unknown option %s (see --help)\n", argv[optind - 1]); return 2;
@@ -120,6 +136,10 @@ static int parse_opts(int argc, char **argv, struct floor *fl)
 			fprintf(stderr, "zws-floor: invalid --%s: %s\n", name, optarg);
 			return 2;
 		}
+	}
+	if (fl->pieces > 1 && fl->size < 1024) {
+		fprintf(stderr, "zws-floor: --pieces needs a --size of at least 1024\n");
+		return 2;
 	}
 	if (optind < argc || !port) {
 		fprintf(stderr, "zws-floor: %s\n", port ? "unexpected argument" : "--port is required");
@@ -151,6 +171,21 @@ static bool build_frame(struct floor *fl)
 	memset(fl->frame + h + strlen(head), 'a', fl->size - fixed);
 	memcpy(fl->frame + h + fl->size - strlen(tail), tail, strlen(tail));
 	fl->frame_len = h + fl->size;
+	fl->head_len = h + strlen(head);
+	if (fl->pieces <= 1)
+		return true;
+	/* The pieces fill the padding exactly; the frame keeps head and tail. */
+	fl->piece_len = (fl->size - fixed) / fl->pieces;
+	fl->frame_len = fl->head_len + fl->piece_len * fl->pieces + strlen(tail);
+	size_t payload = fl->frame_len - h; /* >= 126: --size is at least 1024 */
+	fl->frame[2] = (uint8_t)(payload >> 8);
+	fl->frame[3] = (uint8_t)payload;
+	memmove(fl->frame + fl->head_len, tail, strlen(tail));
+	fl->pool = malloc(POOL * fl->piece_len);
+	if (!fl->pool)
+		return false;
+	for (size_t i = 0; i < POOL; i++)
+		memset(fl->pool + i * fl->piece_len, 'a' + (int)(i % 26), fl->piece_len);
 	return true;
 }
 
@@ -420,6 +455,43 @@ static void accept_all(struct floor *fl)
 	}
 }
 
+/* Sends fd its own frame: the shared head, K pieces of the pool (spread
+ * over it by descriptor and epoch) and the shared tail. */
+static bool conn_send_pieces(struct floor *fl, int fd)
+{
+	struct iovec iov[MAX_PIECES + 2];
+	size_t tail_len = fl->frame_len - fl->head_len - fl->piece_len * fl->pieces;
+	int k = 0;
+	iov[k++] = (struct iovec){ fl->frame, fl->head_len };
+	for (uint32_t j = 0; j < fl->pieces; j++) {
+		size_t at = ((size_t)fd * 7 + j * 101 + fl->epoch * 13) % POOL;
+		iov[k++] = (struct iovec){ fl->pool + at * fl->piece_len, fl->piece_len };
+	}
+	iov[k++] = (struct iovec){ fl->frame + fl->head_len, tail_len };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)k };
+	ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN)
+		return false;
+	if (n < 0)
+		n = 0;
+	if ((size_t)n == fl->frame_len)
+		return true;
+	uint8_t *copy = malloc(fl->frame_len), *p = copy;
+	if (!copy)
+		return false;
+	for (int i = 0; i < k; i++) {
+		memcpy(p, iov[i].iov_base, iov[i].iov_len);
+		p += iov[i].iov_len;
+	}
+	struct conn *c = &fl->conns[fd];
+	c->out = copy;
+	c->out_owned = 1;
+	c->out_len = (uint32_t)fl->frame_len;
+	c->out_off = (uint32_t)n;
+	want_out(fl, fd, true);
+	return true;
+}
+
 static void broadcast(struct floor *fl)
 {
 	uint32_t sent = 0, short_writes = 0, skipped = 0;
@@ -432,7 +504,9 @@ static void broadcast(struct floor *fl)
 			skipped++;
 			continue;
 		}
-		if (!conn_send(fl, (int)fd, fl->frame, fl->frame_len, true)) {
+		bool ok = fl->pieces > 1 ? conn_send_pieces(fl, (int)fd)
+					 : conn_send(fl, (int)fd, fl->frame, fl->frame_len, true);
+		if (!ok) {
 			conn_close(fl, (int)fd);
 			continue;
 		}

@@ -417,12 +417,12 @@ start_zws() {
 }
 
 start_floor() {
-	local n=$1 size=$2 i
+	local n=$1 size=$2 pieces=${3:-1} i
 	free_port
 	server_port=$port
 	server_pids=()
 	for ((i = 0; i < n; i++)); do
-		start "floor-$i" "$bin/zws-floor" --port "$server_port" --size "$size" --reuseport
+		start "floor-$i" "$bin/zws-floor" --port "$server_port" --size "$size" --pieces "$pieces" --reuseport
 		server_pids+=("$last_pid")
 	done
 	wait_port "$server_port" && sleep 0.5
@@ -579,6 +579,15 @@ scenario_eventlog() {
 	rate_total=$saved_rate
 	stop "${server_pids[@]}"
 	stop_pipeline
+	# The floor for messages that differ per client: frames of zws's median
+	# EventLog size, each made of 10 pieces of a 1,000-piece pool, with the
+	# same clients and subscriptions (which the floor echoes).
+	local el_bytes
+	el_bytes=$(awk -F'|' '$1 == "zws EventLog(10)" { print $15; exit }' "$work/summary" 2>/dev/null)
+	start_floor 1 "${el_bytes:-29475}" 10
+	measure "floor EventLog(10)" "$work/el-floor" "$n" "$epochs" trigger_signal "$subs" ||
+		note_failed "floor with per-client frames, $n subscribers: the run failed"
+	stop "${server_pids[@]}"
 	local refused
 	refused=$(awk -F'|' '$1 == "zws EventLog(10)" { print $4; exit }' "$work/summary" 2>/dev/null)
 	[ "${refused:-0}" = 0 ] ||
@@ -596,16 +605,21 @@ eventlog_report() {
 	echo "block carries 10,000 event logs, 10 per contract, so each notification holds 100"
 	echo "events (bytes: the smallest and largest notification a client got). Target: every"
 	echo "client's notification within 1.5x the NewBlock fan-out, i.e. last / NewBlock last"
-	echo "<= 1.5, against the \`zws\` NewBlock row of this run."
+	echo "<= 1.5, against the \`zws\` NewBlock row of this run. The \`floor\` row is zws-floor"
+	echo "--pieces 10 with the same clients: a frame of the same size for every client, each"
+	echo "its own, made of 10 pieces of a 1,000-piece pool (what an EventLog fan-out sends),"
+	echo "one sendmsg per client; last / floor compares with it."
 	echo
-	echo "| from | subscribed | failed | min received | notification bytes | p50 | p99 | last | NewBlock last | last / NewBlock last | RSS/conn B | CPU/epoch ms | load |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-	awk -F'|' 'FNR == NR { if ($1 == "zws") nb[$2] = $8; next }
-	$1 == "zws EventLog(10)" {
-		ref = nb[$2]
+	echo "| server | from | subscribed | failed | min received | notification bytes | p50 | p99 | last | NewBlock last | last / NewBlock last | last / floor | RSS/conn B | CPU/epoch ms | load |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -F'|' 'FNR == NR { if ($1 == "zws") nb[$2] = $8; if ($1 == "floor EventLog(10)") fl = $8; next }
+	$1 == "zws EventLog(10)" || ($1 == "floor EventLog(10)") {
+		server = ($1 ~ /^floor/) ? "floor" : "zws"
+		ref = (server == "zws") ? nb[$2] : ""
 		ratio = (ref + 0 > 0 && $8 != "-") ? sprintf("%.2f", $8 / ref) : "-"
+		vs = (server == "zws" && $2 != "produce" && fl + 0 > 0 && $8 != "-") ? sprintf("%.2f", $8 / fl) : "-"
 		size = ($16 == $17) ? $16 : $16 "-" $17
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, size, $6, $7, $8, (ref == "" ? "-" : ref), ratio, $9, $11, $14
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", server, $2, $3, $4, $5, size, $6, $7, $8, (ref == "" ? "-" : ref), ratio, vs, $9, $11, $14
 	}' "$work/summary" "$work/summary"
 	echo
 }
