@@ -7,21 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_text.h"
 #include "jraw.h"
 #include "rpc.h"
-
-static char *slurp(const char *name)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-	FILE *f = fopen(path, "rb");
-	cr_assert(f, "%s", path);
-	static char buf[1 << 17];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strdup(buf);
-}
 
 /* o's raw text joined into one string (malloc'ed); NULL when it has none. */
 static char *raw(struct json_object *o)
@@ -54,7 +42,7 @@ static void assert_same(struct json_object *o, const char *what)
  * fixtures carry id "1"). */
 static struct json_object *parse_fixture(const char *name, struct rpc_reply *reply)
 {
-	char *text = slurp(name);
+	char *text = fixture_text(name);
 	size_t n = strlen(text) + 2;
 	char *batch = malloc(n + 1);
 	snprintf(batch, n + 1, "[%s]", text);
@@ -207,7 +195,7 @@ static size_t check_tree(struct json_object *o)
  * jraw ties to a value is that value's. */
 Test(ingest_jraw, mutated_answers_never_get_wrong_text)
 {
-	char *text = slurp("GetTxnBodiesForTxBlock_549481_exceptions.json");
+	char *text = fixture_text("GetTxnBodiesForTxBlock_549481_exceptions.json");
 	size_t n = strlen(text);
 	static const char bytes[] = "{}[]\",:'/\\ 0a\n";
 	unsigned seed = 692365;

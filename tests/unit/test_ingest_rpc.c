@@ -6,20 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_text.h"
 #include "rpc.h"
-
-static char *slurp(const char *name)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-	FILE *f = fopen(path, "rb");
-	cr_assert(f, "%s", path);
-	static char buf[1 << 17];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strdup(buf);
-}
 
 Test(ingest_rpc, batch_request)
 {
@@ -40,7 +28,7 @@ Test(ingest_rpc, batch_request)
 /* Wraps a fixture's envelope (id "1") into a batch answer with id. */
 static char *batch_of(const char *fixture, int id)
 {
-	char *text = slurp(fixture);
+	char *text = fixture_text(fixture);
 	struct json_object *env = json_tokener_parse(text);
 	json_object_object_add(env, "id", json_object_new_int(id));
 	struct json_object *arr = json_object_new_array();
