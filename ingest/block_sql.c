@@ -86,14 +86,29 @@ static void put_u32(struct block_sql_buf *buf, uint32_t v)
 	buf_put(buf, be, 4);
 }
 
-void block_sql_elems_add(struct block_sql_buf *buf, const char *elem)
+/* Appends one element made of count pieces, its length first. */
+static void put_elem(struct block_sql_buf *buf, const char *const *piece, const size_t *len, int count)
 {
-	size_t n = elem ? strlen(elem) : 0;
+	size_t n = 0;
+	for (int k = 0; k < count; k++)
+		n += len[k];
 	if (n > INT32_MAX)
 		buf->failed = true;
-	put_u32(buf, elem ? (uint32_t)n : UINT32_MAX); /* -1: NULL */
-	buf_put(buf, elem, n);
+	put_u32(buf, (uint32_t)n);
+	for (int k = 0; k < count; k++)
+		buf_put(buf, piece[k], len[k]);
 	buf->count++;
+}
+
+void block_sql_elems_add(struct block_sql_buf *buf, const char *elem)
+{
+	if (!elem) {
+		put_u32(buf, UINT32_MAX); /* -1: NULL */
+		buf->count++;
+		return;
+	}
+	size_t n = strlen(elem);
+	put_elem(buf, &elem, &n, 1);
 }
 
 void block_sql_elems_free(struct block_sql_buf *buf)
@@ -262,13 +277,7 @@ static void add_json(struct block_sql_buf *buf, struct json_object *o)
 			o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 		raw = (struct jraw_text){ { text }, { len }, 1 };
 	}
-	size_t len = raw.count == 2 ? raw.len[0] + raw.len[1] : raw.len[0];
-	if (len > INT32_MAX)
-		buf->failed = true;
-	put_u32(buf, (uint32_t)len);
-	for (int k = 0; k < raw.count; k++)
-		buf_put(buf, raw.piece[k], raw.len[k]);
-	buf->count++;
+	put_elem(buf, raw.piece, raw.len, raw.count);
 }
 
 /* Fills rows->col[first..first+ncols) with nrows rows of each column. */
