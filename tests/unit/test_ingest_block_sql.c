@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
+#include "txblock.h"
 #include "block_sql.h"
 
 static struct json_object *fixture(const char *name)

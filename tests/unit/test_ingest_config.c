@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "config.h"
+#include "ingest_config.h"
 
 static enum config_result parse(struct ingest_config *cfg, char *err, const char *env_db,
 				const char *env_lookup, int argc, const char **argv)

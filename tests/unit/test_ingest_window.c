@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "block.h"
+#include "txblock.h"
 #include "window.h"
 
 static struct json_object *fixture(const char *name)

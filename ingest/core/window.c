@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
+#include "txblock.h"
 
 enum slot_state { SLOT_EMPTY = 0, SLOT_FETCHING, SLOT_PAGING, SLOT_READY };
 enum page_state { PAGE_NEED = 0, PAGE_FETCHING, PAGE_DONE };

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
-#include "block.h"
+#include "txblock.h"
 #include "block_sql.h"
 #include "log.h"
 #include "migrate.h"

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "block.h"
+#include "txblock.h"
 
 enum block_sql_stmt {
 	BLOCK_SQL_REPLACE,    /* delete blocks first..last from every table */

@@ -6,8 +6,8 @@
  * Ownership: a block holds one reference to each json object it keeps and
  * puts them in txblock_free. Borrowed strings (amount, event name, ...) live
  * as long as the block. A block is used by one thread at a time. */
-#ifndef INGEST_BLOCK_H
-#define INGEST_BLOCK_H
+#ifndef INGEST_TXBLOCK_H
+#define INGEST_TXBLOCK_H
 
 #include <stdbool.h>
 #include <stddef.h>

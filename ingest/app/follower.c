@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "backoff.h"
-#include "block.h"
-#include "config.h"
+#include "txblock.h"
+#include "ingest_config.h"
 #include "log.h"
 #include "lookup.h"
 #include "progress.h"

@@ -2,7 +2,7 @@
  * placeholder for future blocks; txblock_finish refuses a block whose hash
  * lists or bodies do not add up to NumTxns, so a half-answered block is
  * never stored. */
-#include "block.h"
+#include "txblock.h"
 #include "txn.h"
 
 #include <errno.h>

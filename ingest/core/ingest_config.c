@@ -1,7 +1,7 @@
 /* Command line parsing for zws-ingest. Every flag takes one value, given as
  * "--flag VALUE" or "--flag=VALUE"; a table maps each flag to its setter so
  * adding one is one line. */
-#include "config.h"
+#include "ingest_config.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "block.h"
+#include "txblock.h"
 
 /* Fills b->txns, b->logs and b->contracts from b->bodies. Detaches each
  * body's receipt into txn->receipt. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "block.h"
+#include "txblock.h"
 
 static struct json_object *fixture(const char *name)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "ingest_config.h"
 #include "follower.h"
 #include "log.h"
 
