@@ -5,23 +5,21 @@
  * arrives and is freed once it is handled. The notification and reply
  * rings exist only while something waits in them. So an idle connection
  * holds no receive or queue memory of its own. A client's own
- * notification is written from the block's shared pieces with one
- * sendmsg, framed here as lws would; only a rest the socket did not take,
- * or a message that has to wait, is copied. */
+ * notification is written from the block's shared pieces (rawsend.h);
+ * only a rest the socket did not take, or a message that has to wait, is
+ * copied. What a complete message means, and what hangs off a session
+ * above it, is the message and closed hooks' business (subscribe.c). */
 #include "session.h"
 
-#include <errno.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <time.h>
 
-#include "contracts.h"
+#include "clock.h"
 #include "keepalive.h"
 #include "log.h"
 #include "peers.h"
+#include "rawsend.h"
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame header");
 
@@ -29,9 +27,6 @@ _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame
 #define SESSION_RX_FIRST 1024
 #define SESSION_REPLY_FIRST 4
 #define SESSION_REPLY_UNLIMITED_RATE 256
-/* Pieces handed to one sendmsg (the kernel takes up to 1,024). A client
- * of 10 contracts' EventLog needs 23; one of 1,000 gets several calls. */
-#define SESSION_IOV 128
 
 /* Frames waiting for a writable callback, oldest at head. */
 struct session_ring {
@@ -62,11 +57,10 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 	s->app = app;
 	s->sub.id = ++app->next_session_id;
 	s->rate_tokens = app->cfg->rate_limit * 1000;
-	s->rate_ms = (uint64_t)(lws_now_usecs() / 1000);
-	keepalive_heard(s);
+	s->rate_ms = clock_now_ms();
+	keepalive_heard(&app->keepalive, &s->alive, clock_now_s());
 	app->nsessions++;
-	log_info("S%llu %s connected (%zu clients)", (unsigned long long)s->sub.id, s->peer,
-		 app->nsessions);
+	log_info(SESSION_FMT "connected (%zu clients)", SESSION_ARGS(s), app->nsessions);
 	return true;
 }
 
@@ -76,7 +70,7 @@ void session_set_state(struct session *s, enum session_state next)
 	if (prev == next || prev == SESSION_CLOSED)
 		return;
 	s->state = next;
-	log_debug("S%llu %s %s -> %s", (unsigned long long)s->sub.id, s->peer, state_names[prev],
+	log_debug(SESSION_FMT "%s -> %s", SESSION_ARGS(s), state_names[prev],
 		  state_names[next]);
 	if (prev == SESSION_CHECKING && s->wsi)
 		lws_rx_flow_control(s->wsi, 1);
@@ -100,18 +94,11 @@ void session_close(struct session *s, uint16_t code, const char *why)
 	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
 		return;
 	if (code == LWS_CLOSE_STATUS_GOINGAWAY)
-		log_debug("S%llu %s closing with %u: %s", (unsigned long long)s->sub.id, s->peer, code, why);
+		log_debug(SESSION_FMT "closing with %u: %s", SESSION_ARGS(s), code, why);
 	else
-		log_info("S%llu %s closing with %u: %s", (unsigned long long)s->sub.id, s->peer, code, why);
+		log_info(SESSION_FMT "closing with %u: %s", SESSION_ARGS(s), code, why);
 	s->close_code = code;
 	session_set_state(s, SESSION_CLOSING);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static unsigned ring_count(const struct session_ring *r)
@@ -170,30 +157,22 @@ static bool too_slow(const struct session *s, uint64_t now)
 
 /* Whether lws may be given a write to this client now, outside its
  * writable callback: nothing waits here (no reply, no notification), no
- * remainder of an earlier write is buffered in lws, lws is not closing
- * the connection. lws 4.1.6 allows that as long as no partial write is
- * pending (lws_partial_buffered); what the socket does not take now, lws
+ * remainder of an earlier write is buffered in lws (rawsend_idle), lws is
+ * not closing the connection. What the socket does not take now, lws
  * keeps and sends first once the socket drains, and only then calls
  * session_writeable again. So a client gets the same bytes in the same
- * order either way.
- *
- * Measured with 19,000 NewBlock subscribers on loopback (2 cores shared
- * with the load client, 3.4 KB notifications, CPU of zws per epoch, mean
- * of 5): through lws_callback_on_writable, a poll() pass returning every
- * socket and lws's POLLOUT service per socket, 218 ms with the poll loop
- * and 218 ms with libev; written here, 168 ms and 122 ms (zws-floor, a
- * bare send() loop: 96 ms). Nearly all that is left is the kernel's send
- * path. */
+ * order either way; bench/fanout/results.md ("Design measurements") has
+ * what writing here saves. */
 static bool writable_now(const struct session *s)
 {
-	return !s->queue && !s->replies && !s->lws_closing && !lws_partial_buffered(s->wsi);
+	return !s->queue && !s->replies && !s->lws_closing && rawsend_idle(s->wsi);
 }
 
 /* A write outside the writable callback failed, or left a frame that
  * cannot be completed: the connection ends from lws's next service pass. */
 static void write_failed(struct session *s, const char *why)
 {
-	log_info("S%llu %s %s", (unsigned long long)s->sub.id, s->peer, why);
+	log_info(SESSION_FMT "%s", SESSION_ARGS(s), why);
 	session_lws_closing(s);
 	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
@@ -220,10 +199,9 @@ bool session_send(struct session *s, struct frame *f)
 		return false;
 	if (write_now(s, f))
 		return true;
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	if (too_slow(s, now)) {
-		log_warn("S%llu %s dropped: %u notifications behind, not reading for %llu ms",
-			 (unsigned long long)s->sub.id, s->peer, s->queue->count,
+		log_warn(SESSION_FMT "dropped: %u notifications behind, not reading for %llu ms", SESSION_ARGS(s), s->queue->count,
 			 (unsigned long long)(now - s->queue->since));
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow client");
 		return false;
@@ -239,75 +217,6 @@ bool session_send(struct session *s, struct frame *f)
 	return false;
 }
 
-/* The header lws puts in front of a server's text message: FIN and the
- * text opcode, no mask, the length in its shortest form. Returns its
- * length. */
-static size_t text_header(unsigned char h[10], size_t len)
-{
-	h[0] = 0x81;
-	if (len < 126) {
-		h[1] = (unsigned char)len;
-		return 2;
-	}
-	if (len < 65536) {
-		h[1] = 126;
-		h[2] = (unsigned char)(len >> 8);
-		h[3] = (unsigned char)len;
-		return 4;
-	}
-	h[1] = 127;
-	for (int i = 0; i < 8; i++)
-		h[2 + i] = (unsigned char)(len >> (56 - 8 * i));
-	return 10;
-}
-
-/* Writes the header h (hlen bytes) and then p's pieces, SESSION_IOV
- * pieces per sendmsg, until the socket takes less than it was given.
- * Returns the bytes written (what the socket took before it was full),
- * or -1 on an error. */
-static ssize_t send_pieces(int fd, const unsigned char *h, size_t hlen, const struct text_parts *p)
-{
-	size_t sent = 0, next = 0;
-	bool header = true;
-	do {
-		struct iovec iov[SESSION_IOV];
-		size_t n = 0, want = 0;
-		if (header)
-			iov[n++] = (struct iovec){ (void *)h, hlen };
-		header = false;
-		for (; next < p->count && n < SESSION_IOV; next++)
-			iov[n++] = (struct iovec){ (void *)p->v[next].data, p->v[next].len };
-		for (size_t i = 0; i < n; i++)
-			want += iov[i].iov_len;
-		struct msghdr m = { .msg_iov = iov, .msg_iovlen = n };
-		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? (ssize_t)sent : -1;
-		sent += (size_t)w;
-		if ((size_t)w < want)
-			break;
-	} while (next < p->count);
-	return (ssize_t)sent;
-}
-
-/* What the socket did not take of a frame written from its pieces,
- * copied and handed to lws as raw bytes: lws keeps it, asks for POLLOUT
- * and sends it before anything else, as with the rest of a partial
- * lws_write, and lws_partial_buffered holds back further writes. */
-static void keep_rest(struct session *s, const unsigned char *h, size_t hlen,
-		      const struct text_parts *p, size_t sent)
-{
-	struct buf *rest = &s->app->scratch;
-	buf_reset(rest);
-	if (sent < hlen)
-		buf_append(rest, h + sent, hlen - sent);
-	text_parts_copy(p, sent < hlen ? 0 : sent - hlen, rest);
-	if (rest->failed)
-		write_failed(s, "out of memory keeping a partial write");
-	else
-		write_direct(s, (unsigned char *)rest->data, rest->len, LWS_WRITE_RAW);
-}
-
 /* session_send of a copy of p. */
 static bool send_copy(struct session *s, const struct text_parts *p)
 {
@@ -321,22 +230,24 @@ static bool send_copy(struct session *s, const struct text_parts *p)
 	return now;
 }
 
-/* Written here, the frame goes to the socket as lws would write it (lws
- * adds nothing to a server's frame without extensions, and zws offers
- * none); over TLS only lws can write, so that takes the copy. */
+/* Written here, the frame goes to the socket as lws would write it
+ * (rawsend.h); over TLS it takes the copy. */
 bool session_send_parts(struct session *s, const struct text_parts *p)
 {
 	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
 		return false;
-	if (!writable_now(s) || lws_is_ssl(s->wsi))
+	if (!writable_now(s))
 		return send_copy(s, p);
-	unsigned char h[10];
-	size_t hlen = text_header(h, p->len);
-	ssize_t n = send_pieces(lws_get_socket_fd(s->wsi), h, hlen, p);
-	if (n < 0)
-		write_failed(s, "write failed");
-	else if ((size_t)n < hlen + p->len)
-		keep_rest(s, h, hlen, p, (size_t)n);
+	const char *why = NULL;
+	switch (rawsend_text(s->wsi, p, &s->app->scratch, &why)) {
+	case RAWSEND_REFUSED:
+		return send_copy(s, p);
+	case RAWSEND_FAILED:
+		write_failed(s, why);
+		break;
+	case RAWSEND_DONE:
+		break;
+	}
 	return true;
 }
 
@@ -358,7 +269,7 @@ void session_reply(struct session *s, struct frame *f)
 		return;
 	unsigned n = ring_count(s->replies);
 	if (n == reply_max(s) || !ring_push(&s->replies, f, SESSION_REPLY_FIRST)) {
-		log_warn("S%llu %s dropped: %u replies unread", (unsigned long long)s->sub.id, s->peer, n);
+		log_warn(SESSION_FMT "dropped: %u replies unread", SESSION_ARGS(s), n);
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading replies");
 		return;
 	}
@@ -393,7 +304,7 @@ static struct frame *next_frame(struct session *s)
 	if (f || !(f = ring_pop(&s->queue)))
 		return f;
 	if (s->queue)
-		s->queue->since = now_ms();
+		s->queue->since = clock_now_ms();
 	return f;
 }
 
@@ -417,7 +328,7 @@ static int send_ping(struct session *s)
 {
 	s->ping_due = false;
 	if (lws_write(s->wsi, ping_frame + LWS_PRE, 3, LWS_WRITE_PING) < 0) {
-		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
+		log_info(SESSION_FMT "write failed", SESSION_ARGS(s));
 		return -1;
 	}
 	if (s->queue || s->replies)
@@ -439,7 +350,7 @@ int session_writeable(struct session *s)
 	int n = lws_write(s->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT);
 	frame_unref(f);
 	if (n < 0) {
-		log_info("S%llu %s write failed", (unsigned long long)s->sub.id, s->peer);
+		log_info(SESSION_FMT "write failed", SESSION_ARGS(s));
 		return -1;
 	}
 	if (s->queue || s->replies)
@@ -474,7 +385,7 @@ static void deliver(struct session *s, const char *text, size_t len, bool binary
 	if (s->state == SESSION_CHECKING)
 		hold(s, text, len, binary);
 	else if (s->state == SESSION_OPEN)
-		session_on_message(s, text, len, binary);
+		s->app->session_hooks->message(s, text, len, binary);
 }
 
 /* Makes the assembly buffer hold at least need bytes. */
@@ -496,14 +407,19 @@ static bool rx_reserve(struct session *s, size_t need)
 	return true;
 }
 
+static void heard(struct session *s)
+{
+	keepalive_heard(&s->app->keepalive, &s->alive, clock_now_s());
+}
+
 void session_pong(struct session *s)
 {
-	keepalive_heard(s);
+	heard(s);
 }
 
 int session_receive(struct session *s, const void *in, size_t len)
 {
-	keepalive_heard(s);
+	heard(s);
 	bool first = lws_is_first_fragment(s->wsi), last = lws_is_final_fragment(s->wsi) &&
 						       !lws_remaining_packet_payload(s->wsi);
 	size_t max = s->app->cfg->max_message, have = s->rx ? s->rx->len : 0;
@@ -529,7 +445,7 @@ int session_receive(struct session *s, const void *in, size_t len)
 	}
 	return 0;
 too_big:
-	log_info("S%llu %s message over %zu bytes", (unsigned long long)s->sub.id, s->peer, max);
+	log_info(SESSION_FMT "message over %zu bytes", SESSION_ARGS(s), max);
 	free(s->rx);
 	s->rx = NULL;
 	lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"too big", 7);
@@ -562,12 +478,11 @@ void session_closed(struct session *s)
 {
 	if (!s->app)
 		return; /* closed before it was established */
-	contracts_check_cancel(s->check);
-	s->check = NULL;
+	s->app->session_hooks->closed(s);
 	for (int t = 0; t < TOPIC_COUNT; t++)
 		session_drop_topic(s, (enum topic)t);
 	dlist_del(&s->unsubscribing);
-	keepalive_forget(s);
+	keepalive_forget(&s->alive);
 	s->app->nsessions--;
 	struct frame *f;
 	while ((f = ring_pop(&s->replies)) || (f = ring_pop(&s->queue)))
@@ -580,10 +495,28 @@ void session_closed(struct session *s)
 		free(m);
 	}
 	s->held_tail = NULL;
-	log_info("S%llu %s disconnected (%zu clients)", (unsigned long long)s->sub.id, s->peer,
+	log_info(SESSION_FMT "disconnected (%zu clients)", SESSION_ARGS(s),
 		 s->app->nsessions);
 	peers_release(s->app->peers, s->peer);
 	s->peer = NULL;
 	s->state = SESSION_CLOSED;
 	s->app = NULL;
+}
+
+void session_keepalive_tick(struct zws *app)
+{
+	uint32_t now = clock_now_s();
+	enum keepalive_action what;
+	struct keepalive_entry *e;
+	while ((e = keepalive_next(&app->keepalive, now, &what))) {
+		struct session *s = container_of(e, struct session, alive);
+		if (what == KEEPALIVE_PING) {
+			session_ping(s);
+			continue;
+		}
+		log_info(SESSION_FMT "dropped: silent for %u s, no answer to a ping", SESSION_ARGS(s),
+			 app->cfg->drop_after_s);
+		session_lws_closing(s);
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
 }

@@ -1,7 +1,7 @@
 /* zws's command line and environment: parsed into one struct that main
  * hands to the server. Pure: no I/O. */
-#ifndef ZWS_CONFIG_H
-#define ZWS_CONFIG_H
+#ifndef ZWS_ZWS_CONFIG_H
+#define ZWS_ZWS_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,13 +40,13 @@ enum config_result {
 
 /* Parses argv; env(name) supplies environment fallbacks (may return NULL).
  * Strings in cfg point into argv or the environment. */
-enum config_result config_parse(struct zws_config *cfg, int argc, char *const argv[],
+enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *const argv[],
 				const char *(*env)(const char *name), char *err, size_t errlen);
 
 /* "poll", "libev" or "libuv". */
-const char *config_event_loop_name(enum zws_event_loop loop);
+const char *zws_config_event_loop_name(enum zws_event_loop loop);
 
 /* The --help text. */
-const char *config_usage(void);
+const char *zws_config_usage(void);
 
 #endif

@@ -2,8 +2,8 @@
  * EventLog and TxnLog fragments, each encoded once per block and shared by
  * every subscriber. Built from the rows zws reads back from PostgreSQL.
  * Pure: no I/O. */
-#ifndef ZWS_BLOCK_H
-#define ZWS_BLOCK_H
+#ifndef ZWS_BLOCK_FEED_H
+#define ZWS_BLOCK_FEED_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,13 +10,13 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "epoch.h"
+#include "fanout_plan.h"
 #include "text_parts.h"
 #include "topic.h"
 
 struct notification {
 	const struct buf *newblock_value; /* NULL: no NewBlock value */
-	const struct epoch_item *items;   /* one subscriber's run, sorted */
+	const struct fanout_item *items;   /* one subscriber's run, sorted */
 	size_t nitems;
 	const unsigned char *unsubscribed; /* topics, in the order dropped */
 	size_t nunsubscribed;

@@ -1,25 +1,25 @@
 /* Per-block delivery plan (see epoch.h). */
-#include "epoch.h"
+#include "fanout_plan.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
-static bool push(struct epoch_plan *p, struct subscriber *sub, const struct block_group *g,
+static bool push(struct fanout_plan *p, struct subscriber *sub, const struct block_group *g,
 		 unsigned char topic)
 {
 	if (p->count == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct epoch_item *items = realloc(p->items, cap * sizeof(*items));
+		struct fanout_item *items = realloc(p->items, cap * sizeof(*items));
 		if (!items)
 			return false;
 		p->items = items;
 		p->cap = cap;
 	}
-	p->items[p->count++] = (struct epoch_item){ sub, g, g->order, topic };
+	p->items[p->count++] = (struct fanout_item){ sub, g, g->order, topic };
 	return true;
 }
 
-static bool walk(struct epoch_plan *p, const struct block_topic *t, const struct subs_index *idx,
+static bool walk(struct fanout_plan *p, const struct block_topic *t, const struct subs_index *idx,
 		 unsigned char topic)
 {
 	for (size_t i = 0; i < t->count; i++) {
@@ -38,7 +38,7 @@ static bool walk(struct epoch_plan *p, const struct block_topic *t, const struct
 
 /* One stable counting pass of from[0..n) into to on the digit of
  * (id - lo) at shift. */
-static void radix_pass(const struct epoch_item *from, struct epoch_item *to, size_t n,
+static void radix_pass(const struct fanout_item *from, struct fanout_item *to, size_t n,
 		       uint64_t lo, unsigned shift)
 {
 	size_t at[RADIX_BUCKETS] = { 0 };
@@ -57,7 +57,7 @@ static void radix_pass(const struct epoch_item *from, struct epoch_item *to, siz
 /* Sorts the items by subscriber id, keeping each one's items in the
  * order the walk added them: least significant digit first, as many
  * passes as the span of ids needs (two for up to 4 million). */
-static bool sort_by_subscriber(struct epoch_plan *p)
+static bool sort_by_subscriber(struct fanout_plan *p)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
 	for (size_t i = 0; i < p->count; i++) {
@@ -66,7 +66,7 @@ static bool sort_by_subscriber(struct epoch_plan *p)
 		hi = id > hi ? id : hi;
 	}
 	if (p->spare_cap != p->cap) {
-		struct epoch_item *spare = realloc(p->spare, p->cap * sizeof(*spare));
+		struct fanout_item *spare = realloc(p->spare, p->cap * sizeof(*spare));
 		if (!spare)
 			return false;
 		p->spare = spare;
@@ -75,7 +75,7 @@ static bool sort_by_subscriber(struct epoch_plan *p)
 	unsigned shift = 0;
 	do {
 		radix_pass(p->items, p->spare, p->count, lo, shift);
-		struct epoch_item *sorted = p->spare;
+		struct fanout_item *sorted = p->spare;
 		p->spare = p->items;
 		p->items = sorted;
 		shift += RADIX_BITS;
@@ -83,7 +83,7 @@ static bool sort_by_subscriber(struct epoch_plan *p)
 	return true;
 }
 
-bool epoch_plan_build(struct epoch_plan *p, const struct block *b,
+bool fanout_plan_build(struct fanout_plan *p, const struct block *b,
 		      const struct subs_index *events, const struct subs_index *txns)
 {
 	p->count = 0;
@@ -92,7 +92,7 @@ bool epoch_plan_build(struct epoch_plan *p, const struct block *b,
 	return p->count < 2 || sort_by_subscriber(p);
 }
 
-size_t epoch_plan_run(const struct epoch_plan *p, size_t i)
+size_t fanout_plan_run(const struct fanout_plan *p, size_t i)
 {
 	size_t j = i;
 	while (j < p->count && p->items[j].sub == p->items[i].sub)
@@ -100,7 +100,7 @@ size_t epoch_plan_run(const struct epoch_plan *p, size_t i)
 	return j - i;
 }
 
-void epoch_plan_free(struct epoch_plan *p)
+void fanout_plan_free(struct fanout_plan *p)
 {
 	free(p->items);
 	free(p->spare);

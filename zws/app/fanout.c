@@ -28,7 +28,7 @@ struct fanout_count {
 
 /* Builds and sends s's own message. */
 static bool send_custom(struct zws *app, struct session *s, const struct block *b,
-			const struct epoch_item *items, size_t nitems, struct fanout_count *c)
+			const struct fanout_item *items, size_t nitems, struct fanout_count *c)
 {
 	struct notification n = {
 		.newblock_value = (s->topics & TOPIC_BIT(TOPIC_NEWBLOCK)) ? &b->newblock_value : NULL,
@@ -55,9 +55,9 @@ static struct frame *shared_newblock(struct zws *app, const struct block *b)
 
 static void serve_plan(struct zws *app, const struct block *b, struct fanout_count *c)
 {
-	struct epoch_plan *p = &app->plan;
+	struct fanout_plan *p = &app->plan;
 	for (size_t i = 0; i < p->count;) {
-		size_t run = epoch_plan_run(p, i);
+		size_t run = fanout_plan_run(p, i);
 		if (!send_custom(app, session_of(p->items[i].sub), b, &p->items[i], run, c))
 			log_error("blk=%llu out of memory building a notification", (unsigned long long)b->num);
 		c->served++;
@@ -105,7 +105,7 @@ void fanout_block(struct zws *app, const struct block *b)
 {
 	lws_usec_t t0 = lws_now_usecs();
 	app->epoch_stamp++;
-	if (!epoch_plan_build(&app->plan, b, &app->index[SUBS_EVENTLOG], &app->index[SUBS_TXNLOG])) {
+	if (!fanout_plan_build(&app->plan, b, &app->index[SUBS_EVENTLOG], &app->index[SUBS_TXNLOG])) {
 		log_error("blk=%llu out of memory planning the fan-out", (unsigned long long)b->num);
 		app->plan.count = 0;
 	}

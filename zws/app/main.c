@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "zws_config.h"
 #include "listener.h"
 #include "log.h"
 #include "schema.h"
@@ -125,9 +125,9 @@ int main(int argc, char **argv)
 {
 	struct zws_config cfg;
 	char err[200] = "";
-	switch (config_parse(&cfg, argc, argv, env_lookup, err, sizeof(err))) {
+	switch (zws_config_parse(&cfg, argc, argv, env_lookup, err, sizeof(err))) {
 	case CONFIG_HELP:
-		fputs(config_usage(), stdout);
+		fputs(zws_config_usage(), stdout);
 		return 0;
 	case CONFIG_ERROR:
 		fprintf(stderr, "zws: %s\n", err);

@@ -1,7 +1,10 @@
 /* One WebSocket client: its state, subscriptions, pending output and the
  * query being assembled. lws allocates the struct (per-session data) and
- * calls into these functions from the protocol callback; every state
- * change goes through session_set_state. */
+ * the server calls into these functions from the protocol callback; every
+ * state change goes through session_set_state. A session reports upward
+ * only through the hooks in app->session_hooks: each complete message,
+ * and its close (so what hangs off it above, a pending EventLog check, is
+ * released). */
 #ifndef ZWS_SESSION_H
 #define ZWS_SESSION_H
 
@@ -11,12 +14,29 @@
 
 #include "app.h"
 #include "frame.h"
+#include "keepalive.h"
 #include "subs.h"
 #include "text_parts.h"
 #include "topic.h"
 
 struct lws;
-struct contracts_check;
+struct pending_eventlog;
+struct session;
+
+/* "S<id> <peer> ": how every log line names a session. */
+#define SESSION_FMT "S%llu %s "
+#define SESSION_ARGS(s) (unsigned long long)(s)->sub.id, (s)->peer
+
+/* What a session reports upward, wired by the server. */
+struct session_hooks {
+	/* One complete, non-empty message from the client, while it is
+	 * SESSION_OPEN; messages arriving while it is SESSION_CHECKING are
+	 * held (session_msg) for the hook to run later. */
+	void (*message)(struct session *s, const char *text, size_t len, bool binary);
+	/* s closed for good (LWS_CALLBACK_CLOSED): free what the hooks hang
+	 * off it (s->pending). Called before s lets go of its subscriptions. */
+	void (*closed)(struct session *s);
+};
 
 enum session_state {
 	SESSION_OPEN = 0, /* reading queries */
@@ -36,26 +56,23 @@ struct session_msg {
 struct session_ring;
 struct session_rx;
 
-/* What lws allocates for every connection. Kept small: measured with
- * 19,000 idle NewBlock clients, lws's own structures take 1,212 bytes a
- * connection (struct lws 840, its WebSocket state 224, the receive buffer
- * 148) and this struct took a 320-byte heap chunk; laid out like this,
- * with what only a busy client needs allocated while it needs it, 192. */
+/* What lws allocates for every connection. Kept small, with what only a
+ * busy client needs allocated while it needs it: its size per connection
+ * is in bench/fanout/results.md ("Design measurements"). */
 struct session {
 	struct lws *wsi;
 	struct zws *app;
 	struct subscriber sub; /* sub.id is the session id (S<id> in logs) */
 	struct dlist newblock, unsubscribing;
-	struct dlist alive;          /* on app->alive or app->pinged (keepalive.c) */
+	struct keepalive_entry alive; /* on app->keepalive's lists */
 	struct session_ring *queue;  /* notifications waiting for a writable */
 	struct session_ring *replies; /* replies waiting, sent before those */
 	struct session_rx *rx;       /* a fragmented message being assembled */
-	struct contracts_check *check;
+	struct pending_eventlog *pending; /* subscribe.c: an EventLog query being checked */
 	struct session_msg *held, *held_tail;
 	const char *peer;            /* its address, shared (peers.h) */
 	uint64_t rate_ms;            /* token bucket: time of the last refill */
 	unsigned rate_tokens;        /* in thousandths of a query */
-	uint32_t alive_deadline;     /* when to ping it or, once pinged, drop it */
 	uint32_t stamp;              /* fan-out: last epoch this session was served */
 	uint16_t close_code;
 	enum session_state state : 8;
@@ -98,7 +115,7 @@ bool session_send(struct session *s, struct frame *f);
  * written straight from the pieces, and only what the socket does not
  * take is copied; otherwise it is copied into a frame and queued. */
 bool session_send_parts(struct session *s, const struct text_parts *p);
-/* Pings the client (keepalive.c): at once when nothing is waiting to be
+/* Pings the client (keepalive): at once when nothing is waiting to be
  * written to it, else on its next writable callback. */
 void session_ping(struct session *s);
 /* lws began closing the connection (the peer sent a close frame, or lws
@@ -119,7 +136,8 @@ void session_finish_unsubscribe(struct session *s);
 /* Drops topic t's subscription at once. */
 void session_drop_topic(struct session *s, enum topic t);
 
-/* session_query.c: handles one complete message. */
-void session_on_message(struct session *s, const char *text, size_t len, bool binary);
+/* Carries out the keepalive decisions due now: pings clients silent for
+ * --ping-after, drops those silent for --drop-after. Run once a second. */
+void session_keepalive_tick(struct zws *app);
 
 #endif

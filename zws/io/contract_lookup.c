@@ -2,7 +2,7 @@
  * HTTP client connection: POST the batch body, collect the reply, decode
  * it with contract_rpc. A request is freed once both lws is done with its
  * connection and its caller has been answered or has cancelled. */
-#include "lookup.h"
+#include "contract_lookup.h"
 
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 
 #define LOOKUP_MAX_REPLY (1024 * 1024)
 
-struct lookup {
+struct contract_lookup {
 	struct zws *app;
 	char *host;
 	char *path;
@@ -21,13 +21,13 @@ struct lookup {
 	bool tls;
 };
 
-struct lookup_request {
-	struct lookup *l;
+struct contract_lookup_request {
+	struct contract_lookup *l;
 	struct lws *wsi;
 	size_t n;
 	struct buf body;
 	struct buf reply;
-	lookup_done_fn done; /* NULL once answered or cancelled */
+	contract_lookup_done_fn done; /* NULL once answered or cancelled */
 	void *ctx;
 	bool wsi_gone;
 	bool connecting; /* inside lws_client_connect_via_info */
@@ -35,9 +35,9 @@ struct lookup_request {
 	char hostport[300];
 };
 
-struct lookup *lookup_new(struct zws *app, const char *url, char *err, size_t errlen)
+struct contract_lookup *contract_lookup_new(struct zws *app, const char *url, char *err, size_t errlen)
 {
-	struct lookup *l = calloc(1, sizeof(*l));
+	struct contract_lookup *l = calloc(1, sizeof(*l));
 	char *copy = strdup(url);
 	const char *prot, *ads, *path;
 	if (!l || !copy)
@@ -60,11 +60,11 @@ fail:
 	if (!err[0])
 		snprintf(err, errlen, "out of memory");
 	free(copy);
-	lookup_free(l);
+	contract_lookup_free(l);
 	return NULL;
 }
 
-void lookup_free(struct lookup *l)
+void contract_lookup_free(struct contract_lookup *l)
 {
 	if (!l)
 		return;
@@ -73,7 +73,7 @@ void lookup_free(struct lookup *l)
 	free(l);
 }
 
-static void release(struct lookup_request *r)
+static void release(struct contract_lookup_request *r)
 {
 	if (!r->wsi_gone || r->done || r->connecting)
 		return;
@@ -83,9 +83,9 @@ static void release(struct lookup_request *r)
 }
 
 /* Answers the caller once. */
-static void answer(struct lookup_request *r, bool ok, const char *err)
+static void answer(struct contract_lookup_request *r, bool ok, const char *err)
 {
-	lookup_done_fn done = r->done;
+	contract_lookup_done_fn done = r->done;
 	if (!done)
 		return;
 	r->done = NULL;
@@ -106,7 +106,7 @@ static void answer(struct lookup_request *r, bool ok, const char *err)
 	free(states);
 }
 
-void lookup_cancel(struct lookup_request *r)
+void contract_lookup_cancel(struct contract_lookup_request *r)
 {
 	if (!r)
 		return;
@@ -116,13 +116,13 @@ void lookup_cancel(struct lookup_request *r)
 	release(r);
 }
 
-struct lookup_request *lookup_contracts(struct lookup *l, const uint8_t (*addrs)[ADDRESS_BYTES],
-					size_t n, lookup_done_fn done, void *ctx)
+struct contract_lookup_request *contract_lookup_ask(struct contract_lookup *l, const uint8_t (*addrs)[ADDRESS_BYTES],
+					size_t n, contract_lookup_done_fn done, void *ctx)
 {
-	struct lookup_request *r = calloc(1, sizeof(*r));
+	struct contract_lookup_request *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	*r = (struct lookup_request){ .l = l, .n = n, .done = done, .ctx = ctx };
+	*r = (struct contract_lookup_request){ .l = l, .n = n, .done = done, .ctx = ctx };
 	if (!contract_rpc_request(addrs, n, &r->body)) {
 		buf_free(&r->body);
 		free(r);
@@ -149,7 +149,7 @@ struct lookup_request *lookup_contracts(struct lookup *l, const uint8_t (*addrs)
 	return r;
 }
 
-static int append_headers(struct lookup_request *r, void *in, size_t len)
+static int append_headers(struct contract_lookup_request *r, void *in, size_t len)
 {
 	unsigned char **p = (unsigned char **)in, *end = (*p) + len;
 	char cl[24];
@@ -164,7 +164,7 @@ static int append_headers(struct lookup_request *r, void *in, size_t len)
 	return 0;
 }
 
-static int write_body(struct lookup_request *r)
+static int write_body(struct contract_lookup_request *r)
 {
 	if (r->body_sent)
 		return 0;
@@ -179,7 +179,7 @@ static int write_body(struct lookup_request *r)
 	return n < 0 ? -1 : 0;
 }
 
-static int read_reply(struct lookup_request *r)
+static int read_reply(struct contract_lookup_request *r)
 {
 	char buf[LWS_PRE + 4096];
 	char *px = buf + LWS_PRE;
@@ -187,7 +187,7 @@ static int read_reply(struct lookup_request *r)
 	return lws_http_client_read(r->wsi, &px, &lenx) < 0 ? -1 : 0;
 }
 
-static void connection_over(struct lookup_request *r, const char *why)
+static void connection_over(struct contract_lookup_request *r, const char *why)
 {
 	r->wsi_gone = true;
 	r->wsi = NULL;
@@ -196,10 +196,10 @@ static void connection_over(struct lookup_request *r, const char *why)
 	release(r);
 }
 
-int lookup_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+int contract_lookup_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-	struct lookup_request *r = lws_get_opaque_user_data(wsi);
+	struct contract_lookup_request *r = lws_get_opaque_user_data(wsi);
 	if (!r)
 		return 0;
 	switch (reason) {

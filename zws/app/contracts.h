@@ -35,9 +35,11 @@ typedef void (*contracts_done_fn)(void *ctx, const enum contract_state *states, 
 
 /* Starts a check of n addresses. done is called later from the loop,
  * never from inside this call. NULL on OOM. */
-struct contracts_check *contracts_check_start(struct zws *app, const uint8_t (*addrs)[ADDRESS_BYTES],
+struct contracts_check *contracts_check_start(struct contracts *cs, const uint8_t (*addrs)[ADDRESS_BYTES],
 					      size_t n, contracts_done_fn done, void *ctx);
-/* Abandons a check; done is not called. NULL is ignored. */
+/* Abandons a check and frees it; done is not called. The ctx given to
+ * contracts_check_start stays the caller's, who frees it. NULL is
+ * ignored. */
 void contracts_check_cancel(struct contracts_check *c);
 
 #endif

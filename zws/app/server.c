@@ -14,12 +14,12 @@
 #include "app.h"
 #include "contracts.h"
 #include "evloop.h"
-#include "keepalive.h"
 #include "log.h"
-#include "lookup.h"
+#include "contract_lookup.h"
 #include "peers.h"
 #include "pgfeed.h"
 #include "session.h"
+#include "subscribe.h"
 
 /* lws keeps a receive buffer of this size for every connection for its
  * whole life. Queries are small and rare, so it is just big enough for any
@@ -36,7 +36,7 @@
  * Lookup requests get it too: capped at 4 KB, the 11 KB POST of a burst
  * of contract checks went out in three sends, and once the last one
  * drained lws called the client writable again; on libev that call could
- * come after the reply had begun, lookup.c posted its body a second time
+ * come after the reply had begun, contract_lookup.c posted its body a second time
  * to a connection the lookup node had closed, and the check failed as
  * "connection closed early" (it_zws_contract_burst, 5 runs of 5). */
 #define SERVER_TX_PACKET (1u << 20)
@@ -125,13 +125,28 @@ static const struct lws_protocols protocols[] = {
 	{ "zws", ws_callback, sizeof(struct session), SERVER_RX_BUFFER, 0, NULL, SERVER_TX_PACKET },
 	{ "zws-pg", pgfeed_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-listen", listener_callback, 0, 0, 0, NULL, 0 },
-	{ "zws-lookup", lookup_callback, 0, 0, 0, NULL, SERVER_TX_PACKET },
+	{ "zws-lookup", contract_lookup_callback, 0, 0, 0, NULL, SERVER_TX_PACKET },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
 /* No lws keepalive (all zero): its per-connection timers cost O(n) per
- * ping; keepalive.c pings and hangs up instead. */
+ * ping; the keepalive tick below pings and hangs up instead, one timer
+ * for every session (core/keepalive.h). */
 static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0 };
+
+#define SERVER_KEEPALIVE_TICK_US ((lws_usec_t)1000 * 1000)
+
+static void keepalive_tick(lws_sorted_usec_list_t *sul)
+{
+	struct zws *app = container_of(sul, struct zws, keepalive_tick);
+	session_keepalive_tick(app);
+	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
+}
+
+static const struct session_hooks session_hooks = {
+	.message = subscribe_message,
+	.closed = subscribe_closed,
+};
 
 static void lws_log_to_ours(int level, const char *line)
 {
@@ -156,7 +171,7 @@ void server_feed_ready(struct zws *app)
 	}
 	app->accepting = true;
 	log_info("zws listening on ws://%s:%d (%s loop)", app->cfg->host, app->cfg->port,
-		 config_event_loop_name(app->cfg->event_loop));
+		 zws_config_event_loop_name(app->cfg->event_loop));
 }
 
 static bool build_errors(struct zws *app)
@@ -197,7 +212,7 @@ static int run_loop(struct zws *app, struct evloop *loop)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pgfeed_start(app->feed);
-	keepalive_start(app);
+	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
 	while (!app->done && evloop_run_once(loop, app->context))
 		;
 	log_info("stopped");
@@ -208,7 +223,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 {
 	if (app->context) {
 		lws_sul_cancel(&shutdown_deadline);
-		keepalive_stop(app);
+		lws_sul_cancel(&app->keepalive_tick);
 		contracts_stop(app->contracts);
 	}
 	pgfeed_stop(app->feed);
@@ -218,40 +233,39 @@ static void app_free(struct zws *app, struct evloop *loop)
 	signal_context = NULL;
 	pgfeed_free(app->feed);
 	contracts_free(app->contracts);
-	lookup_free(app->lookup);
+	contract_lookup_free(app->lookup);
 	peers_free(app->peers);
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);
 	for (int e = 0; e <= QUERY_ERR_RATE; e++)
 		frame_unref(app->errors[e]);
-	epoch_plan_free(&app->plan);
+	fanout_plan_free(&app->plan);
 	text_parts_free(&app->parts);
 	buf_free(&app->scratch);
 }
 
 int server_run(const struct zws_config *cfg, struct listener *l)
 {
-	struct zws app = { .cfg = cfg, .listener = l };
+	struct zws app = { .cfg = cfg, .listener = l, .session_hooks = &session_hooks };
 	struct evloop *loop = NULL;
 	char err[160] = "";
 	int rc = 1;
 	dlist_init(&app.newblock);
 	dlist_init(&app.unsubscribing);
-	dlist_init(&app.alive);
-	dlist_init(&app.pinged);
+	keepalive_init(&app.keepalive, cfg->ping_after_s, cfg->drop_after_s);
 	lws_set_log_level(log_current_level >= LOG_LEVEL_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
 							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
-	if (cfg->lookup && !(app.lookup = lookup_new(&app, cfg->lookup, err, sizeof(err))))
+	if (cfg->lookup && !(app.lookup = contract_lookup_new(&app, cfg->lookup, err, sizeof(err))))
 		log_error("%s", err);
 	else if (!build_errors(&app) || !(app.peers = peers_new()) || !(app.feed = pgfeed_new(&app)) ||
 		 !(app.contracts = contracts_new(&app)))
 		log_error("out of memory");
 	else if (!(loop = evloop_new(cfg->event_loop)))
-		log_error("cannot create the %s event loop", config_event_loop_name(cfg->event_loop));
+		log_error("cannot create the %s event loop", zws_config_event_loop_name(cfg->event_loop));
 	else if (!(app.context = create_context(&app, loop)))
 		log_error("cannot create the lws context on the %s loop",
-			  config_event_loop_name(cfg->event_loop));
+			  zws_config_event_loop_name(cfg->event_loop));
 	else if (!(app.vhost = lws_get_vhost_by_name(app.context, "zws")))
 		log_error("lws created no vhost");
 	else

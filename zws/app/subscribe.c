@@ -1,14 +1,17 @@
-/* What a session does with one complete client message: rate limit,
- * parse, then subscribe, unsubscribe or answer an error. EventLog queries
- * wait for a contract check; the session is SESSION_CHECKING meanwhile and
- * later messages are held so replies keep their order. A failed query
- * changes nothing. */
-#include "session.h"
+/* Subscribing: what a session's complete message does (see subscribe.h).
+ * Rate limit, parse, then subscribe, unsubscribe or answer an error.
+ * EventLog queries wait for a contract check; the session is
+ * SESSION_CHECKING meanwhile and later messages are held so replies keep
+ * their order. A failed query changes nothing. The pending check belongs
+ * to the session's pending_eventlog, freed here when it is answered or
+ * when the session closes first. */
+#include "subscribe.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "contracts.h"
 #include "log.h"
 
@@ -16,7 +19,7 @@ static void reply_error(struct session *s, enum query_error e)
 {
 	char msg[96];
 	query_error_text(e, 0, msg, sizeof(msg));
-	log_debug("S%llu %s query refused: %s", (unsigned long long)s->sub.id, s->peer, msg);
+	log_debug(SESSION_FMT "query refused: %s", SESSION_ARGS(s), msg);
 	session_reply(s, s->app->errors[e]);
 }
 
@@ -26,7 +29,7 @@ static bool rate_take(struct session *s)
 	unsigned rate = s->app->cfg->rate_limit;
 	if (!rate)
 		return true;
-	uint64_t now = (uint64_t)(lws_now_usecs() / 1000);
+	uint64_t now = clock_now_ms();
 	uint64_t refill = (now - s->rate_ms) * rate;
 	s->rate_ms = now;
 	uint64_t tokens = s->rate_tokens + refill;
@@ -114,9 +117,10 @@ static void unsubscribe(struct session *s, enum topic t, const char *text, size_
 	session_reply_text(s, text, len);
 }
 
-/* The EventLog query waiting for its contract check. */
+/* The EventLog query waiting for its contract check (s->pending). */
 struct pending_eventlog {
 	struct session *s;
+	struct contracts_check *check;
 	struct query q;
 	size_t len;
 	char text[];
@@ -129,16 +133,22 @@ static void run_held(struct session *s)
 		s->held = m->next;
 		if (!s->held)
 			s->held_tail = NULL;
-		session_on_message(s, m->text, m->len, m->binary);
+		subscribe_message(s, m->text, m->len, m->binary);
 		free(m);
 	}
+}
+
+static void pending_free(struct pending_eventlog *p)
+{
+	query_clear(&p->q);
+	free(p);
 }
 
 static void eventlog_checked(void *ctx, const enum contract_state *states, size_t n)
 {
 	struct pending_eventlog *p = ctx;
 	struct session *s = p->s;
-	s->check = NULL;
+	s->pending = NULL;
 	bool *keep = calloc(n ? n : 1, sizeof(*keep));
 	size_t contracts = 0;
 	for (size_t i = 0; keep && i < n; i++)
@@ -152,11 +162,9 @@ static void eventlog_checked(void *ctx, const enum contract_state *states, size_
 	else
 		subscribe_addresses(s, TOPIC_EVENTLOG, (const uint8_t(*)[ADDRESS_BYTES])p->q.addresses, n, keep,
 				    p->text, p->len);
-	log_debug("S%llu %s EventLog: %zu of %zu addresses are contracts",
-		  (unsigned long long)s->sub.id, s->peer, contracts, n);
+	log_debug(SESSION_FMT "EventLog: %zu of %zu addresses are contracts", SESSION_ARGS(s), contracts, n);
 	free(keep);
-	query_clear(&p->q);
-	free(p);
+	pending_free(p);
 	run_held(s);
 }
 
@@ -173,17 +181,18 @@ static void start_eventlog(struct session *s, struct query *q, const char *text,
 	p->len = len;
 	memcpy(p->text, text, len);
 	session_set_state(s, SESSION_CHECKING);
-	s->check = contracts_check_start(s->app, (const uint8_t(*)[ADDRESS_BYTES])p->q.addresses,
+	p->check = contracts_check_start(s->app->contracts, (const uint8_t(*)[ADDRESS_BYTES])p->q.addresses,
 					 p->q.naddresses, eventlog_checked, p);
-	if (!s->check) {
-		query_clear(&p->q);
-		free(p);
+	if (p->check) {
+		s->pending = p;
+	} else {
+		pending_free(p);
 		session_set_state(s, SESSION_OPEN);
 		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 	}
 }
 
-void session_on_message(struct session *s, const char *text, size_t len, bool binary)
+void subscribe_message(struct session *s, const char *text, size_t len, bool binary)
 {
 	if (!rate_take(s)) {
 		/* Told once per flood; the rest of it goes unanswered. */
@@ -215,4 +224,14 @@ void session_on_message(struct session *s, const char *text, size_t len, bool bi
 		break;
 	}
 	query_clear(&q);
+}
+
+void subscribe_closed(struct session *s)
+{
+	struct pending_eventlog *p = s->pending;
+	if (!p)
+		return;
+	s->pending = NULL;
+	contracts_check_cancel(p->check);
+	pending_free(p);
 }

@@ -8,40 +8,40 @@
  * items) the whole plan took 37 ms with qsort on (id, topic, order) and
  * takes 7 (9-19 ms in zws, whose sessions lie all over the heap). Pure:
  * no I/O. */
-#ifndef ZWS_EPOCH_H
-#define ZWS_EPOCH_H
+#ifndef ZWS_FANOUT_PLAN_H
+#define ZWS_FANOUT_PLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "block.h"
+#include "block_feed.h"
 #include "subs.h"
 #include "topic.h"
 
-struct epoch_item {
+struct fanout_item {
 	struct subscriber *sub;
 	const struct block_group *group;
 	uint32_t order;
 	unsigned char topic; /* TOPIC_EVENTLOG or TOPIC_TXNLOG */
 };
 
-struct epoch_plan {
-	struct epoch_item *items; /* sorted by subscriber id, topic, order */
+struct fanout_plan {
+	struct fanout_item *items; /* sorted by subscriber id, topic, order */
 	size_t count;
 	size_t cap;
-	struct epoch_item *spare; /* the sort's other array, spare_cap items */
+	struct fanout_item *spare; /* the sort's other array, spare_cap items */
 	size_t spare_cap;
 };
 
-#define EPOCH_PLAN_INIT { NULL, 0, 0, NULL, 0 }
+#define FANOUT_PLAN_INIT { NULL, 0, 0, NULL, 0 }
 
 /* Fills p (emptied first) for block b against the EventLog and TxnLog
  * indexes. false on OOM. */
-bool epoch_plan_build(struct epoch_plan *p, const struct block *b,
+bool fanout_plan_build(struct fanout_plan *p, const struct block *b,
 		      const struct subs_index *events, const struct subs_index *txns)
 	__attribute__((warn_unused_result));
 /* Length of the run of items starting at i that belong to one subscriber. */
-size_t epoch_plan_run(const struct epoch_plan *p, size_t i);
-void epoch_plan_free(struct epoch_plan *p);
+size_t fanout_plan_run(const struct fanout_plan *p, size_t i);
+void fanout_plan_free(struct fanout_plan *p);
 
 #endif

@@ -6,7 +6,7 @@
 #define ZWS_FANOUT_H
 
 #include "app.h"
-#include "block.h"
+#include "block_feed.h"
 
 void fanout_block(struct zws *app, const struct block *b);
 

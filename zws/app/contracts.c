@@ -27,7 +27,7 @@
 #include "addrmap.h"
 #include "contract_cache.h"
 #include "log.h"
-#include "lookup.h"
+#include "contract_lookup.h"
 #include "pgfeed.h"
 #include "tally.h"
 
@@ -58,7 +58,7 @@ struct batch {
 	struct dlist inquiries;
 	size_t n;
 	lws_usec_t deadline; /* lookup requests */
-	struct lookup_request *lk;
+	struct contract_lookup_request *lk;
 };
 
 /* Check c waits for its address i as c->waiters[i], on that inquiry. */
@@ -407,7 +407,7 @@ static void send_lookup_batches(struct contracts *cs)
 			free(b);
 			return;
 		}
-		b->lk = lookup_contracts(cs->app->lookup, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, b->n,
+		b->lk = contract_lookup_ask(cs->app->lookup, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, b->n,
 					 lookup_answered, b);
 		if (!b->lk) {
 			lookup_over(cs, b, NULL, "cannot reach the lookup");
@@ -501,17 +501,16 @@ static void deadline_passed(lws_sorted_usec_list_t *sul)
 		}
 		char why[64];
 		snprintf(why, sizeof(why), "no answer within %u ms", cs->app->cfg->lookup_timeout_ms);
-		lookup_cancel(b->lk);
+		contract_lookup_cancel(b->lk);
 		lookup_over(cs, b, NULL, why);
 	}
 	if (next)
 		arm_deadline(cs, next);
 }
 
-struct contracts_check *contracts_check_start(struct zws *app, const uint8_t (*addrs)[ADDRESS_BYTES],
+struct contracts_check *contracts_check_start(struct contracts *cs, const uint8_t (*addrs)[ADDRESS_BYTES],
 					      size_t n, contracts_done_fn done, void *ctx)
 {
-	struct contracts *cs = app->contracts;
 	struct contracts_check *c = cs ? calloc(1, sizeof(*c) + n * sizeof(c->waiters[0])) : NULL;
 	if (!c)
 		return NULL;

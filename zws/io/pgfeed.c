@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block.h"
+#include "block_feed.h"
 #include "contracts.h"
 #include "fanout.h"
 #include "log.h"

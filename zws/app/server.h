@@ -4,7 +4,7 @@
 #ifndef ZWS_SERVER_H
 #define ZWS_SERVER_H
 
-#include "config.h"
+#include "zws_config.h"
 #include "listener.h"
 
 /* Runs the loop; takes ownership of l. Returns the process exit code. */

@@ -10,7 +10,7 @@
 
 #include <libwebsockets.h>
 
-#include "config.h"
+#include "zws_config.h"
 
 struct evloop;
 

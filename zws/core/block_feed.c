@@ -1,7 +1,7 @@
 /* Encodes a TxBlock's notification parts once (see block.h). A group's
  * fragment stays open ("…,[" + entries) while rows are added and is closed
  * by block_finish, so adding an event is one append. */
-#include "block.h"
+#include "block_feed.h"
 
 #include <stdio.h>
 #include <stdlib.h>

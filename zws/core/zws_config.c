@@ -1,7 +1,7 @@
 /* Command line and environment parsing for zws (see config.h). Every flag
  * takes a value ("--port 4401" or "--port=4401"); numbers are checked for
  * range so a typo is one clear line instead of a surprise at run time. */
-#include "config.h"
+#include "zws_config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +38,7 @@ static const char usage[] =
 	"  --log-level LEVEL      error, warn, info or debug (default info)\n"
 	"  --help                 this text\n";
 
-const char *config_usage(void)
+const char *zws_config_usage(void)
 {
 	return usage;
 }
@@ -102,7 +102,7 @@ static void set_defaults(struct zws_config *cfg)
 
 static const char *const loop_names[] = { "poll", "libev", "libuv" };
 
-const char *config_event_loop_name(enum zws_event_loop loop)
+const char *zws_config_event_loop_name(enum zws_event_loop loop)
 {
 	return loop_names[loop];
 }
@@ -178,7 +178,7 @@ static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), 
 	return true;
 }
 
-enum config_result config_parse(struct zws_config *cfg, int argc, char *const argv[],
+enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *const argv[],
 				const char *(*env)(const char *name), char *err, size_t errlen)
 {
 	set_defaults(cfg);

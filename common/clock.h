@@ -1,0 +1,13 @@
+/* The monotonic clock zws and zws-ingest measure time with: elapsed
+ * times, deadlines and rate limits, never the time of day. */
+#ifndef ZWS_CLOCK_H
+#define ZWS_CLOCK_H
+
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t clock_now_ms(void);
+/* CLOCK_MONOTONIC in whole seconds. */
+uint32_t clock_now_s(void);
+
+#endif
