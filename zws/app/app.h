@@ -14,6 +14,8 @@
 #include "buf.h"
 #include "dlist.h"
 #include "keepalive.h"
+#include "listener.h"
+#include "pgfeed.h"
 #include "zws_config.h"
 #include "fanout_plan.h"
 #include "frame.h"
@@ -36,6 +38,8 @@ struct zws {
 	struct contract_lookup *lookup;
 	struct contracts *contracts; /* EventLog contract checks */
 	struct listener *listener;
+	struct pgfeed_hooks feed_hooks;
+	struct listener_hooks listener_hooks;
 
 	struct subs_index index[SUBS_TOPICS];
 	struct dlist newblock;    /* sessions subscribed to NewBlock */

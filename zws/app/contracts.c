@@ -25,10 +25,12 @@
 #include <string.h>
 
 #include "addrmap.h"
+#include "clock.h"
 #include "contract_cache.h"
-#include "log.h"
 #include "contract_lookup.h"
-#include "pgfeed.h"
+#include "contract_store.h"
+#include "dlist.h"
+#include "log.h"
 #include "tally.h"
 
 #define CONTRACTS_CACHE_LIMIT 262144
@@ -82,7 +84,10 @@ struct contracts_check {
 };
 
 struct contracts {
-	struct zws *app;
+	struct lws_context *cx;
+	struct pgfeed *feed;
+	struct contract_lookup *lookup; /* NULL: no lookup configured */
+	unsigned timeout_ms;
 	struct contract_cache known;
 	bool known_full_logged;
 	struct addrmap inquiries;
@@ -104,14 +109,9 @@ static bool empty(const struct dlist *head)
 	return head->next == head;
 }
 
-static uint64_t now_ms(void)
-{
-	return (uint64_t)(lws_now_usecs() / 1000);
-}
-
 static lws_usec_t timeout_us(const struct contracts *cs)
 {
-	return (lws_usec_t)cs->app->cfg->lookup_timeout_ms * 1000;
+	return (lws_usec_t)cs->timeout_ms * 1000;
 }
 
 /* ---- timers ---- */
@@ -125,7 +125,7 @@ static void schedule_turn(struct contracts *cs)
 	if (cs->turn_set || cs->stopped)
 		return;
 	cs->turn_set = true;
-	lws_sul_schedule(cs->app->context, 0, &cs->turn_sul, turn, 0);
+	lws_sul_schedule(cs->cx, 0, &cs->turn_sul, turn, 0);
 }
 
 /* Something due at deadline joined a FIFO. Whatever is queued already is
@@ -136,7 +136,7 @@ static void arm_deadline(struct contracts *cs, lws_usec_t deadline)
 		return;
 	cs->deadline_set = true;
 	lws_usec_t now = lws_now_usecs();
-	lws_sul_schedule(cs->app->context, 0, &cs->deadline_sul, deadline_passed,
+	lws_sul_schedule(cs->cx, 0, &cs->deadline_sul, deadline_passed,
 			 deadline > now ? deadline - now : 0);
 }
 
@@ -150,20 +150,20 @@ static void arm_report(struct contracts *cs)
 	if (cs->report_set || cs->stopped || due == UINT64_MAX)
 		return;
 	cs->report_set = true;
-	uint64_t now = now_ms();
-	lws_sul_schedule(cs->app->context, 0, &cs->report_sul, report,
+	uint64_t now = clock_now_ms();
+	lws_sul_schedule(cs->cx, 0, &cs->report_sul, report,
 			 (lws_usec_t)(due > now ? due - now : 0) * 1000);
 }
 
 static void report(lws_sorted_usec_list_t *sul)
 {
 	struct contracts *cs = container_of(sul, struct contracts, report_sul);
-	uint64_t now = now_ms(), span = 0;
+	uint64_t now = clock_now_ms(), span = 0;
 	unsigned n;
 	cs->report_set = false;
 	if ((n = tally_take(&cs->late, now, CONTRACTS_REPORT_MS, &span)))
 		log_warn("contract checks: %u more had no answer within %u ms in the last %llu s;"
-			 " answered from what is known", n, cs->app->cfg->lookup_timeout_ms,
+			 " answered from what is known", n, cs->timeout_ms,
 			 (unsigned long long)span / 1000);
 	if ((n = tally_take(&cs->lookup_failed, now, CONTRACTS_REPORT_MS, &span)))
 		log_warn("contract checks: lookup failed for %u more checks in the last %llu s (%s);"
@@ -290,7 +290,7 @@ static void batch_free(struct contracts *cs, struct batch *b)
 static void db_failed(struct contracts *cs, const char *why)
 {
 	snprintf(cs->db_why, sizeof(cs->db_why), "%s", why);
-	if (tally_add(&cs->db_failed, now_ms()))
+	if (tally_add(&cs->db_failed, clock_now_ms()))
 		log_warn("contract checks: database unavailable (%s); asking the lookup only", why);
 	arm_report(cs);
 }
@@ -340,8 +340,8 @@ static void send_db_batches(struct contracts *cs)
 			free(b);
 			return;
 		}
-		if (pgfeed_known_contracts(cs->app->feed, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, b->n,
-					   db_answered, b)) {
+		if (contract_store_known(cs->feed, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, b->n,
+					 db_answered, b)) {
 			dlist_add(&cs->db_running, &b->link);
 			continue;
 		}
@@ -365,7 +365,8 @@ static void lookup_over(struct contracts *cs, struct batch *b, const enum contra
 		size_t i = 0;
 		for (struct dlist *p = b->inquiries.next; p != &b->inquiries; p = p->next)
 			memcpy(cs->scratch[i++], container_of(p, struct inquiry, link)->key.key, ADDRESS_BYTES);
-		pgfeed_store_contracts(cs->app->feed, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, states, b->n);
+		if (!contract_store_save(cs->feed, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, states, b->n))
+			log_warn("contract answers not cached: out of memory");
 	}
 	for (size_t i = 0; !empty(&b->inquiries); i++) {
 		struct inquiry *inq = container_of(b->inquiries.next, struct inquiry, link);
@@ -393,8 +394,8 @@ static void lookup_answered(void *ctx, const enum contract_state *states, size_t
 static void send_lookup_batches(struct contracts *cs)
 {
 	while (!empty(&cs->lookup_queue) && cs->nlookups < CONTRACTS_LOOKUPS_RUNNING) {
-		if (!cs->app->lookup || lws_now_usecs() < cs->lookup_rest_until) {
-			settle_queue(cs, &cs->lookup_queue, cs->app->lookup != NULL);
+		if (!cs->lookup || lws_now_usecs() < cs->lookup_rest_until) {
+			settle_queue(cs, &cs->lookup_queue, cs->lookup != NULL);
 			return;
 		}
 		struct batch *b = batch_new(cs);
@@ -407,7 +408,7 @@ static void send_lookup_batches(struct contracts *cs)
 			free(b);
 			return;
 		}
-		b->lk = contract_lookup_ask(cs->app->lookup, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, b->n,
+		b->lk = contract_lookup_ask(cs->lookup, (const uint8_t(*)[ADDRESS_BYTES])cs->scratch, b->n,
 					 lookup_answered, b);
 		if (!b->lk) {
 			lookup_over(cs, b, NULL, "cannot reach the lookup");
@@ -430,10 +431,10 @@ static void check_free(struct contracts_check *c)
 
 static void note_outcome(struct contracts *cs, const struct contracts_check *c)
 {
-	if (c->outcome == CHECK_LATE && tally_add(&cs->late, now_ms()))
+	if (c->outcome == CHECK_LATE && tally_add(&cs->late, clock_now_ms()))
 		log_warn("contract check of %zu addresses: no answer within %u ms; answering from what is known",
-			 c->n, cs->app->cfg->lookup_timeout_ms);
-	else if (c->outcome == CHECK_LOOKUP_FAILED && tally_add(&cs->lookup_failed, now_ms()))
+			 c->n, cs->timeout_ms);
+	else if (c->outcome == CHECK_LOOKUP_FAILED && tally_add(&cs->lookup_failed, clock_now_ms()))
 		log_warn("contract check: lookup failed (%s); answering from the database", cs->lookup_why);
 	if (c->outcome != CHECK_ANSWERED)
 		arm_report(cs);
@@ -500,7 +501,7 @@ static void deadline_passed(lws_sorted_usec_list_t *sul)
 			break;
 		}
 		char why[64];
-		snprintf(why, sizeof(why), "no answer within %u ms", cs->app->cfg->lookup_timeout_ms);
+		snprintf(why, sizeof(why), "no answer within %u ms", cs->timeout_ms);
 		contract_lookup_cancel(b->lk);
 		lookup_over(cs, b, NULL, why);
 	}
@@ -562,12 +563,16 @@ void contracts_learn(struct contracts *cs, const uint8_t addr[ADDRESS_BYTES])
 
 /* ---- lifetime ---- */
 
-struct contracts *contracts_new(struct zws *app)
+struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed,
+				struct contract_lookup *lookup, unsigned timeout_ms)
 {
 	struct contracts *cs = calloc(1, sizeof(*cs));
 	if (!cs)
 		return NULL;
-	cs->app = app;
+	cs->cx = cx;
+	cs->feed = feed;
+	cs->lookup = lookup;
+	cs->timeout_ms = timeout_ms;
 	cs->known = (struct contract_cache)CONTRACT_CACHE_INIT(CONTRACTS_CACHE_LIMIT);
 	dlist_init(&cs->db_queue);
 	dlist_init(&cs->lookup_queue);

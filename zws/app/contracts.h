@@ -12,14 +12,19 @@
 #include <stdint.h>
 
 #include "address.h"
-#include "app.h"
 #include "contract_rpc.h"
+
+struct lws_context;
+struct pgfeed;
+struct contract_lookup;
 
 struct contracts;
 struct contracts_check;
 
-/* NULL on OOM. */
-struct contracts *contracts_new(struct zws *app);
+/* Checks on cx's loop, asking feed's database and lookup (NULL: none);
+ * each check waits at most timeout_ms. NULL on OOM. */
+struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed,
+				struct contract_lookup *lookup, unsigned timeout_ms);
 /* Before the lws context is destroyed: no timer runs after this, and no
  * check is answered (the sessions cancel theirs as they close). */
 void contracts_stop(struct contracts *cs);

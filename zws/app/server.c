@@ -12,10 +12,11 @@
 #include <string.h>
 
 #include "app.h"
+#include "contract_lookup.h"
 #include "contracts.h"
 #include "evloop.h"
+#include "fanout.h"
 #include "log.h"
-#include "contract_lookup.h"
 #include "peers.h"
 #include "pgfeed.h"
 #include "session.h"
@@ -159,11 +160,19 @@ static void lws_log_to_ours(int level, const char *line)
 		log_debug("lws: %.*s", n, line);
 }
 
-void server_feed_ready(struct zws *app)
+static size_t clients(void *ctx)
 {
+	return ((struct zws *)ctx)->nsessions;
+}
+
+/* pgfeed_hooks.ready: LISTEN is active, so clients may come in. */
+static void feed_ready(void *ctx)
+{
+	struct zws *app = ctx;
 	if (!app->listener || app->stopping || app->accepting)
 		return;
-	if (!listener_start(app->listener, app)) {
+	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients };
+	if (!listener_start(app->listener, app->vhost, &app->listener_hooks)) {
 		log_error("cannot watch the listening socket; stopping");
 		stop_requested = 1;
 		begin_shutdown(app);
@@ -172,6 +181,16 @@ void server_feed_ready(struct zws *app)
 	app->accepting = true;
 	log_info("zws listening on ws://%s:%d (%s loop)", app->cfg->host, app->cfg->port,
 		 zws_config_event_loop_name(app->cfg->event_loop));
+}
+
+/* pgfeed_hooks.block: every contract that emitted an event is known to be
+ * one from now on; then the block goes to its subscribers. */
+static void feed_block(void *ctx, const struct block *b)
+{
+	struct zws *app = ctx;
+	for (size_t i = 0; i < b->events.count; i++)
+		contracts_learn(app->contracts, b->events.groups[i]->key.key);
+	fanout_block(app, b);
 }
 
 static bool build_errors(struct zws *app)
@@ -211,7 +230,7 @@ static int run_loop(struct zws *app, struct evloop *loop)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pgfeed_start(app->feed);
+	pgfeed_start(app->feed, app->context, app->vhost);
 	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
 	while (!app->done && evloop_run_once(loop, app->context))
 		;
@@ -245,21 +264,35 @@ static void app_free(struct zws *app, struct evloop *loop)
 	buf_free(&app->scratch);
 }
 
+/* The adapters, once the lws context and vhost exist. */
+static bool make_adapters(struct zws *app)
+{
+	char err[160] = "";
+	app->feed_hooks = (struct pgfeed_hooks){ .ctx = app, .ready = feed_ready, .block = feed_block };
+	if (app->cfg->lookup &&
+	    !(app->lookup = contract_lookup_new(app->context, app->vhost, app->cfg->lookup, err, sizeof(err)))) {
+		log_error("%s", err);
+		return false;
+	}
+	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks)) ||
+	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, app->cfg->lookup_timeout_ms))) {
+		log_error("out of memory");
+		return false;
+	}
+	return true;
+}
+
 int server_run(const struct zws_config *cfg, struct listener *l)
 {
 	struct zws app = { .cfg = cfg, .listener = l, .session_hooks = &session_hooks };
 	struct evloop *loop = NULL;
-	char err[160] = "";
 	int rc = 1;
 	dlist_init(&app.newblock);
 	dlist_init(&app.unsubscribing);
 	keepalive_init(&app.keepalive, cfg->ping_after_s, cfg->drop_after_s);
 	lws_set_log_level(log_current_level >= LOG_LEVEL_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
 							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
-	if (cfg->lookup && !(app.lookup = contract_lookup_new(&app, cfg->lookup, err, sizeof(err))))
-		log_error("%s", err);
-	else if (!build_errors(&app) || !(app.peers = peers_new()) || !(app.feed = pgfeed_new(&app)) ||
-		 !(app.contracts = contracts_new(&app)))
+	if (!build_errors(&app) || !(app.peers = peers_new()))
 		log_error("out of memory");
 	else if (!(loop = evloop_new(cfg->event_loop)))
 		log_error("cannot create the %s event loop", zws_config_event_loop_name(cfg->event_loop));
@@ -268,7 +301,7 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 			  zws_config_event_loop_name(cfg->event_loop));
 	else if (!(app.vhost = lws_get_vhost_by_name(app.context, "zws")))
 		log_error("lws created no vhost");
-	else
+	else if (make_adapters(&app))
 		rc = run_loop(&app, loop);
 	app_free(&app, loop);
 	return rc;

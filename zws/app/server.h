@@ -10,7 +10,4 @@
 /* Runs the loop; takes ownership of l. Returns the process exit code. */
 int server_run(const struct zws_config *cfg, struct listener *l);
 
-/* Called by the feed once LISTEN is active: starts accepting clients. */
-void server_feed_ready(struct zws *app);
-
 #endif

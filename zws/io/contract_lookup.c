@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 
 #define LOOKUP_MAX_REPLY (1024 * 1024)
 
 struct contract_lookup {
-	struct zws *app;
+	struct lws_context *cx;
+	struct lws_vhost *vh;
 	char *host;
 	char *path;
 	int port;
@@ -35,7 +35,8 @@ struct contract_lookup_request {
 	char hostport[300];
 };
 
-struct contract_lookup *contract_lookup_new(struct zws *app, const char *url, char *err, size_t errlen)
+struct contract_lookup *contract_lookup_new(struct lws_context *cx, struct lws_vhost *vh, const char *url,
+					    char *err, size_t errlen)
 {
 	struct contract_lookup *l = calloc(1, sizeof(*l));
 	char *copy = strdup(url);
@@ -47,7 +48,8 @@ struct contract_lookup *contract_lookup_new(struct zws *app, const char *url, ch
 		snprintf(err, errlen, "lookup URL '%s' is not http(s)://host[:port][/path]", url);
 		goto fail;
 	}
-	l->app = app;
+	l->cx = cx;
+	l->vh = vh;
 	l->tls = strcmp(prot, "https") == 0;
 	l->host = strdup(ads);
 	l->path = malloc(strlen(path) + 2);
@@ -130,7 +132,7 @@ struct contract_lookup_request *contract_lookup_ask(struct contract_lookup *l, c
 	}
 	snprintf(r->hostport, sizeof(r->hostport), "%s:%d", l->host, l->port);
 	struct lws_client_connect_info i = {
-		.context = l->app->context, .vhost = l->app->vhost, .address = l->host, .port = l->port,
+		.context = l->cx, .vhost = l->vh, .address = l->host, .port = l->port,
 		.path = l->path, .host = r->hostport, .origin = r->hostport, .method = "POST",
 		.protocol = "zws-lookup", .local_protocol_name = "zws-lookup",
 		.ssl_connection = l->tls ? LCCSCF_USE_SSL : 0, .opaque_user_data = r, .pwsi = &r->wsi,

@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "address.h"
-#include "app.h"
 #include "contract_rpc.h"
 
 #include <libwebsockets.h>
@@ -22,9 +21,11 @@ struct contract_lookup_request;
 typedef void (*contract_lookup_done_fn)(void *ctx, const enum contract_state *states, size_t n, bool ok,
 			       const char *err);
 
-/* url: http://host[:port][/path] or https://…. NULL (err filled) if it
- * does not parse. */
-struct contract_lookup *contract_lookup_new(struct zws *app, const char *url, char *err, size_t errlen);
+/* url: http://host[:port][/path] or https://…. Requests run on cx's loop
+ * in vh, whose protocol "zws-lookup" is contract_lookup_callback. NULL
+ * (err filled) if the URL does not parse. */
+struct contract_lookup *contract_lookup_new(struct lws_context *cx, struct lws_vhost *vh, const char *url,
+					    char *err, size_t errlen);
 void contract_lookup_free(struct contract_lookup *l);
 
 /* Asks whether each address is a contract. NULL on OOM; done is called

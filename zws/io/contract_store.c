@@ -48,7 +48,7 @@ bool contract_store_known(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES
 {
 	if (!pgfeed_connected(f))
 		return false;
-	return pgfeed_query(f, known_sql, 1, address_array(addrs, NULL, n), NULL, cb, ctx);
+	return pgfeed_query_take(f, known_sql, 1, address_array(addrs, NULL, n), NULL, cb, ctx);
 }
 
 bool contract_store_save(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES],
@@ -71,6 +71,6 @@ bool contract_store_save(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES]
 		buf_free(&flags);
 		return ok;
 	}
-	return pgfeed_query(f, store_sql, 2, address_array(addrs, states, n), buf_take(&flags, NULL), NULL,
+	return pgfeed_query_take(f, store_sql, 2, address_array(addrs, states, n), buf_take(&flags, NULL), NULL,
 			    NULL);
 }

@@ -43,7 +43,8 @@ struct listener {
 	int reserve_fd;
 	int client_fd_max; /* an accepted descriptor at or above this is refused */
 	struct lws *wsi;
-	struct zws *app;
+	struct lws_vhost *vh;
+	const struct listener_hooks *hooks;
 	time_t last_full_log;
 	unsigned long refused;
 };
@@ -102,10 +103,11 @@ struct listener *listener_new(const char *host, int port, char *err, size_t errl
 	return l;
 }
 
-bool listener_start(struct listener *l, struct zws *app)
+bool listener_start(struct listener *l, struct lws_vhost *vh, const struct listener_hooks *hooks)
 {
-	l->app = app;
-	lws_adopt_desc_t desc = { .vh = app->vhost, .type = LWS_ADOPT_RAW_FILE_DESC,
+	l->vh = vh;
+	l->hooks = hooks;
+	lws_adopt_desc_t desc = { .vh = vh, .type = LWS_ADOPT_RAW_FILE_DESC,
 				  .vh_prot_name = "zws-listen", .opaque = l };
 	desc.fd.filefd = dup(l->fd);
 	l->wsi = desc.fd.filefd >= 0 ? lws_adopt_descriptor_vhost_via_info(&desc) : NULL;
@@ -128,7 +130,7 @@ static void refuse(struct listener *l, int fd)
 	time_t now = time(NULL);
 	if (now - l->last_full_log >= LISTENER_FULL_LOG_SECS) {
 		log_warn("at the open-file limit with %zu clients: refusing new connections with 503 "
-			 "(%lu refused so far)", l->app->nsessions, l->refused);
+			 "(%lu refused so far)", l->hooks->clients(l->hooks->ctx), l->refused);
 		l->last_full_log = now;
 	}
 }
@@ -165,8 +167,9 @@ static void accept_all(struct listener *l)
 		}
 		int sndbuf = LISTENER_SNDBUF;
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-		if (!lws_adopt_socket_vhost(l->app->vhost, fd))
-			log_warn("connection refused: lws could not adopt it (%zu clients)", l->app->nsessions);
+		if (!lws_adopt_socket_vhost(l->vh, fd))
+			log_warn("connection refused: lws could not adopt it (%zu clients)",
+				 l->hooks->clients(l->hooks->ctx));
 	}
 }
 

@@ -8,16 +8,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
-
 #include <libwebsockets.h>
 
 struct listener;
 
+/* What the listener asks of its user, ctx. */
+struct listener_hooks {
+	void *ctx;
+	/* How many clients are connected (for its log lines). */
+	size_t (*clients)(void *ctx);
+};
+
 /* Binds and listens (before the loop runs). NULL with err filled. */
 struct listener *listener_new(const char *host, int port, char *err, size_t errlen);
-/* Starts accepting into app's vhost. false if lws cannot watch it. */
-bool listener_start(struct listener *l, struct zws *app)
+/* Starts accepting into vh, whose protocol "zws-listen" is
+ * listener_callback; hooks must outlive l. false if lws cannot watch it. */
+bool listener_start(struct listener *l, struct lws_vhost *vh, const struct listener_hooks *hooks)
 	__attribute__((warn_unused_result));
 /* Stops accepting (shutdown). */
 void listener_stop(struct listener *l);

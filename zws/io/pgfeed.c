@@ -1,7 +1,7 @@
 /* PostgreSQL feed (see pgfeed.h). States: DOWN (waiting to retry) ->
  * CONNECTING (PQconnectPoll driven by a short timer that polls the socket
  * without waiting) -> READY (socket adopted by lws; LISTEN, block fetches
- * and contract queries run in FIFO order). Block fetches survive a lost
+ * and its users' queries run in FIFO order). Block fetches survive a lost
  * connection and run after the reconnect; other queries fail at once so
  * their callers can answer without waiting. A failed send gives the
  * connection up from the timer, never inside the call that queued the
@@ -15,13 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block_feed.h"
-#include "contracts.h"
-#include "fanout.h"
+#include "block_read.h"
+#include "dlist.h"
 #include "log.h"
 #include "notify_payload.h"
 #include "schema.h"
-#include "server.h"
 
 enum pgfeed_state { PGFEED_DOWN, PGFEED_CONNECTING, PGFEED_READY };
 
@@ -42,7 +40,10 @@ struct pgfeed_request {
 };
 
 struct pgfeed {
-	struct zws *app;
+	const char *conninfo;
+	const struct pgfeed_hooks *hooks;
+	struct lws_context *cx;
+	struct lws_vhost *vh;
 	PGconn *conn;
 	enum pgfeed_state state;
 	PostgresPollingStatusType polling;
@@ -61,38 +62,13 @@ struct pgfeed {
 #define PGFEED_CONNECT_TIMEOUT_US ((lws_usec_t)10 * 1000 * 1000)
 #define PGFEED_BACKOFF_MAX_MS 10000
 
-/* A block's rows in one round trip, in whatever order PostgreSQL reads
- * them: block_rows_sort puts them in block order. Sorting 11,001 rows of
- * 3.5 MB server-side (ORDER BY 1, 2, 3) spilled past work_mem and took 14
- * of the query's 20 ms before the first row could leave; without it rows
- * stream as they are scanned, and the sort here is one pass when they come
- * in order, as they do for a block stored once. */
-static const char block_sql[] =
-	"SELECT 0, 0, 0, tx_block::text, tx_hashes::text, NULL::text, NULL::text, NULL::text"
-	" FROM tx_blocks WHERE block_num = $1::bigint"
-	" UNION ALL SELECT 1, tx_position, log_index, address, event_name, params::text, NULL, NULL"
-	" FROM event_logs WHERE block_num = $1::bigint AND success"
-	" UNION ALL SELECT 2, position, 0, tx_hash, from_addr, to_addr, amount::text, success::text"
-	" FROM transactions WHERE block_num = $1::bigint";
-
 /* Set once per connection, before any block is read. A block is read by
- * index scans that take ~5 ms for 10,000 event logs (plan cost ~3,200).
- * A bigger block or stale statistics can tip the planner into starting
- * parallel workers, which made those scans take 20 ms and take cores from
- * fan-out, or past jit_above_cost (100,000) into compiling the plan first:
- * 13 ms, and 180 ms past jit_optimize_above_cost, for a 5 ms query. */
+ * cheap index scans; a bigger block or stale statistics can tip the
+ * planner into starting parallel workers, which take cores from fan-out,
+ * or into compiling the plan with JIT first, both slower than the query
+ * (bench/fanout/results.md, "Design measurements"). */
 static const char session_sql[] =
 	"SELECT set_config('jit', 'off', false), set_config('max_parallel_workers_per_gather', '0', false)";
-
-static const char known_sql[] =
-	"SELECT address, is_contract FROM contracts WHERE address = ANY($1::text[])"
-	" AND (is_contract OR source <> 'lookup' OR checked_at > now() - interval '10 minutes')";
-
-static const char store_sql[] =
-	"INSERT INTO contracts (address, is_contract, source)"
-	" SELECT a, c, 'lookup' FROM unnest($1::text[], $2::boolean[]) AS t(a, c)"
-	" ON CONFLICT (address) DO UPDATE SET is_contract = EXCLUDED.is_contract, checked_at = now()"
-	" WHERE contracts.source = 'lookup'";
 
 static const char catchup_sql[] =
 	"SELECT block_num FROM tx_blocks WHERE block_num > $1::bigint ORDER BY block_num LIMIT 100";
@@ -147,12 +123,6 @@ static void pop_head(struct pgfeed *f)
 	f->sent = false;
 	f->finished++;
 	request_free(r);
-}
-
-void pgfeed_cancel(struct pgfeed_request *r)
-{
-	if (r)
-		r->cb = NULL;
 }
 
 /* Gives up the connection; block fetches stay queued for the next one. */
@@ -243,67 +213,6 @@ static void send_next(struct pgfeed *f)
 
 static void fetch_block(struct pgfeed *f, uint64_t num);
 
-static bool add_row(struct block *b, const PGresult *res, int i, char *err, size_t errlen)
-{
-	const char *kind = PQgetvalue(res, i, 0);
-	if (kind[0] == '1')
-		return block_add_event(b, PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-				       PQgetvalue(res, i, 5), err, errlen);
-	if (kind[0] == '2')
-		return block_add_txn(b, PQgetvalue(res, i, 3), PQgetvalue(res, i, 6), PQgetvalue(res, i, 4),
-				     PQgetvalue(res, i, 5), strcmp(PQgetvalue(res, i, 7), "true") == 0,
-				     err, errlen);
-	return true;
-}
-
-/* The rows of res in block order (block_sql leaves the order to us). */
-static struct block_row *rows_in_order(const PGresult *res, int rows)
-{
-	struct block_row *order = malloc((size_t)rows * sizeof(*order));
-	if (!order)
-		return NULL;
-	for (int i = 0; i < rows; i++)
-		order[i] = (struct block_row){ .kind = (uint32_t)strtoul(PQgetvalue(res, i, 0), NULL, 10),
-					       .pos = (uint32_t)strtoul(PQgetvalue(res, i, 1), NULL, 10),
-					       .index = (uint32_t)strtoul(PQgetvalue(res, i, 2), NULL, 10),
-					       .row = (uint32_t)i };
-	block_rows_sort(order, (size_t)rows);
-	return order;
-}
-
-/* The block of res, or NULL with err filled (empty when announced but
- * not stored). */
-static struct block *block_from_result(uint64_t num, const PGresult *res, size_t *logs, char *err,
-				       size_t errlen)
-{
-	int rows = PQntuples(res);
-	struct block_row *order = rows ? rows_in_order(res, rows) : NULL;
-	if (rows && !order) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (!rows || order[0].kind != 0) {
-		free(order);
-		return NULL;
-	}
-	struct block *b = block_new(num, PQgetvalue(res, (int)order[0].row, 3),
-				    PQgetvalue(res, (int)order[0].row, 4));
-	bool ok = b != NULL;
-	*logs = 0;
-	for (int i = 1; ok && i < rows; i++) {
-		*logs += order[i].kind == 1;
-		ok = add_row(b, res, (int)order[i].row, err, errlen);
-	}
-	free(order);
-	if (!ok || !block_finish(b, err, errlen)) {
-		if (!err[0])
-			snprintf(err, errlen, "out of memory");
-		block_free(b);
-		return NULL;
-	}
-	return b;
-}
-
 static void block_fetched(void *ctx, const PGresult *res)
 {
 	struct pgfeed_request *r = ctx;
@@ -312,7 +221,7 @@ static void block_fetched(void *ctx, const PGresult *res)
 		return; /* connection lost: the request stays queued */
 	lws_usec_t t_read = lws_now_usecs();
 	size_t logs = 0;
-	struct block *b = block_from_result(r->block_num, res, &logs, err, sizeof(err));
+	struct block *b = block_read(r->block_num, res, &logs, err, sizeof(err));
 	if (!b) {
 		if (err[0])
 			log_error("blk=%llu not delivered: %s", (unsigned long long)r->block_num, err);
@@ -321,8 +230,6 @@ static void block_fetched(void *ctx, const PGresult *res)
 				 (unsigned long long)r->block_num);
 		return;
 	}
-	for (size_t i = 0; i < b->events.count; i++)
-		contracts_learn(r->feed->app->contracts, b->events.groups[i]->key.key);
 	lws_usec_t t_built = lws_now_usecs();
 	log_info("blk=%llu read in %.1f ms (%zu event logs of %zu contracts, %d rows): queued %.1f ms, "
 		 "query %.1f ms over %u reads in %u loop turns, built in %.1f ms",
@@ -330,7 +237,7 @@ static void block_fetched(void *ctx, const PGresult *res)
 		 b->events.count, PQntuples(res), (double)(r->sent_at - r->announced) / 1000,
 		 (double)(t_read - r->sent_at) / 1000, r->reads, r->turns,
 		 (double)(t_built - t_read) / 1000);
-	fanout_block(r->feed->app, b);
+	r->feed->hooks->block(r->feed->hooks->ctx, b);
 	block_free(b);
 }
 
@@ -347,7 +254,7 @@ static void fetch_block(struct pgfeed *f, uint64_t num)
 		return;
 	f->last_queued = num;
 	lws_usec_t now = lws_now_usecs();
-	struct pgfeed_request *r = enqueue(f, block_sql, 1, u64_text(num), NULL, block_fetched, NULL, false);
+	struct pgfeed_request *r = enqueue(f, block_read_sql, 1, u64_text(num), NULL, block_fetched, NULL, false);
 	if (!r) {
 		log_error("blk=%llu not delivered: out of memory", (unsigned long long)num);
 		return;
@@ -394,69 +301,21 @@ static void listen_done(void *ctx, const PGresult *res)
 		 SCHEMA_NOTIFY_CHANNEL);
 	f->outage_logged = false;
 	f->backoff_ms = 0;
-	server_feed_ready(f->app);
+	f->hooks->ready(f->hooks->ctx);
 	if (f->last_queued &&
 	    !enqueue(f, catchup_sql, 1, u64_text(f->last_queued), NULL, catchup_done, f, true))
 		log_error("cannot look for blocks missed while disconnected: out of memory");
 }
 
-/* ---- contracts ---- */
-
-/* A PostgreSQL text[] literal of canonical addresses. */
-static char *address_array(const uint8_t (*addrs)[ADDRESS_BYTES], const enum contract_state *states,
-			   size_t n)
+bool pgfeed_connected(const struct pgfeed *f)
 {
-	struct buf b = BUF_INIT;
-	buf_append_char(&b, '{');
-	bool first = true;
-	for (size_t i = 0; i < n; i++) {
-		if (states && states[i] == CONTRACT_UNKNOWN)
-			continue;
-		char canon[ADDRESS_CANON_LEN];
-		address_format(addrs[i], canon);
-		if (!first)
-			buf_append_char(&b, ',');
-		buf_append_str(&b, canon);
-		first = false;
-	}
-	buf_append_char(&b, '}');
-	if (b.failed) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_take(&b, NULL);
+	return f->state == PGFEED_READY;
 }
 
-struct pgfeed_request *pgfeed_known_contracts(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES],
-					      size_t n, pgfeed_result_fn cb, void *ctx)
+bool pgfeed_query_take(struct pgfeed *f, const char *sql, int nparams, char *p0, char *p1,
+		       pgfeed_result_fn cb, void *ctx)
 {
-	if (f->state != PGFEED_READY)
-		return NULL;
-	return enqueue(f, known_sql, 1, address_array(addrs, NULL, n), NULL, cb, ctx, false);
-}
-
-void pgfeed_store_contracts(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES],
-			    const enum contract_state *states, size_t n)
-{
-	if (f->state != PGFEED_READY)
-		return;
-	struct buf flags = BUF_INIT;
-	buf_append_char(&flags, '{');
-	for (size_t i = 0; i < n; i++) {
-		if (states[i] == CONTRACT_UNKNOWN)
-			continue;
-		if (flags.len > 1)
-			buf_append_char(&flags, ',');
-		buf_append_str(&flags, states[i] == CONTRACT_YES ? "t" : "f");
-	}
-	buf_append_char(&flags, '}');
-	if (flags.len == 2 || flags.failed) {
-		buf_free(&flags);
-		return;
-	}
-	if (!enqueue(f, store_sql, 2, address_array(addrs, states, n), buf_take(&flags, NULL), NULL,
-		     NULL, false))
-		log_warn("contract answers not cached: out of memory");
+	return enqueue(f, sql, nparams, p0, p1, cb, ctx, false) != NULL;
 }
 
 /* ---- the connection ---- */
@@ -506,17 +365,14 @@ static void drain(struct pgfeed *f)
 }
 
 /* A block's rows are read in one loop turn while they stream in, rather
- * than one turn per socket buffer. With --event-loop poll a turn polls
- * every client's socket, ~12 ms with 19,000 clients, so the 3.5 MB of a
- * block of 10,000 event logs took 30-38 turns and 390-700 ms to arrive;
- * read here, 1-4 turns and 13-50 ms. With libev a turn is cheap and this
- * changes nothing measurable (15-48 ms over 130-320 turns or over 1-4).
- * PostgreSQL refills the socket within microseconds while it sends a
- * result; a gap of BLOCK_READ_GAP_MS (it is still executing, or a NOTIFY
- * woke us) hands back to the loop, and so does BLOCK_READ_BUDGET_US, so a
- * huge block cannot keep clients waiting longer than that at a time. */
-#define BLOCK_READ_GAP_MS 2
-#define BLOCK_READ_BUDGET_US ((lws_usec_t)100 * 1000)
+ * than one turn per socket buffer: with the poll loop a turn walks every
+ * client's socket, and a big block took dozens of turns to arrive
+ * (bench/fanout/results.md, "Design measurements"). PostgreSQL refills
+ * the socket within microseconds while it sends a result; a gap of
+ * PGFEED_BLOCK_READ_GAP_MS (it is still executing, or a NOTIFY woke us)
+ * hands back to the loop, and so does PGFEED_BLOCK_READ_BUDGET_US. */
+#define PGFEED_BLOCK_READ_GAP_MS 2
+#define PGFEED_BLOCK_READ_BUDGET_US ((lws_usec_t)100 * 1000)
 
 static bool consume(struct pgfeed *f)
 {
@@ -530,6 +386,27 @@ static bool consume(struct pgfeed *f)
 	return f->conn != NULL;
 }
 
+/* The budgeted wait inside the loop, taken on purpose: while a block's
+ * result is arriving, waits on the PostgreSQL socket alone and reads
+ * what comes, until the block is complete, a gap of
+ * PGFEED_BLOCK_READ_GAP_MS passes with nothing to read, or
+ * PGFEED_BLOCK_READ_BUDGET_US is spent. It holds up everything else on
+ * the loop (every client's reads and writes, timers, accepts) for at most
+ * PGFEED_BLOCK_READ_BUDGET_US plus one gap. false: the connection is gone. */
+static bool read_block_budgeted(struct pgfeed *f)
+{
+	uint64_t finished = f->finished;
+	lws_usec_t until = lws_now_usecs() + PGFEED_BLOCK_READ_BUDGET_US;
+	while (f->sent && f->head->block_num && f->finished == finished && lws_now_usecs() < until) {
+		struct pollfd p = { PQsocket(f->conn), POLLIN, 0 };
+		if (poll(&p, 1, PGFEED_BLOCK_READ_GAP_MS) <= 0)
+			break;
+		if (!consume(f))
+			return false;
+	}
+	return true;
+}
+
 /* The socket is readable. false: the connection is gone. */
 static bool on_readable(struct pgfeed *f)
 {
@@ -537,16 +414,7 @@ static bool on_readable(struct pgfeed *f)
 		return false;
 	if (f->sent)
 		f->head->turns++;
-	uint64_t finished = f->finished;
-	lws_usec_t until = lws_now_usecs() + BLOCK_READ_BUDGET_US;
-	while (f->sent && f->head->block_num && f->finished == finished && lws_now_usecs() < until) {
-		struct pollfd p = { PQsocket(f->conn), POLLIN, 0 };
-		if (poll(&p, 1, BLOCK_READ_GAP_MS) <= 0)
-			break;
-		if (!consume(f))
-			return false;
-	}
-	return true;
+	return read_block_budgeted(f);
 }
 
 int pgfeed_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -588,7 +456,7 @@ static void connected(struct pgfeed *f)
 		lost_with_pq_error(f, false);
 		return;
 	}
-	lws_adopt_desc_t desc = { .vh = f->app->vhost, .type = LWS_ADOPT_RAW_FILE_DESC,
+	lws_adopt_desc_t desc = { .vh = f->vh, .type = LWS_ADOPT_RAW_FILE_DESC,
 				  .vh_prot_name = "zws-pg", .opaque = f };
 	desc.fd.filefd = dup(PQsocket(f->conn));
 	f->wsi = desc.fd.filefd >= 0 ? lws_adopt_descriptor_vhost_via_info(&desc) : NULL;
@@ -615,7 +483,7 @@ static void connect_step(lws_sorted_usec_list_t *sul)
 	if (f->state == PGFEED_DOWN) {
 		/* Named, so pg_stat_activity tells zws's connection apart. */
 		static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
-		const char *const values[] = { f->app->cfg->db, "zws", NULL };
+		const char *const values[] = { f->conninfo, "zws", NULL };
 		f->conn = PQconnectStartParams(keys, values, 1);
 		if (!f->conn || PQstatus(f->conn) == CONNECTION_BAD) {
 			lost_with_pq_error(f, false);
@@ -644,20 +512,23 @@ static void connect_step(lws_sorted_usec_list_t *sul)
 
 static void schedule(struct pgfeed *f, lws_usec_t us)
 {
-	lws_sul_schedule(f->app->context, 0, &f->sul, connect_step, us);
+	lws_sul_schedule(f->cx, 0, &f->sul, connect_step, us);
 }
 
-struct pgfeed *pgfeed_new(struct zws *app)
+struct pgfeed *pgfeed_new(const char *conninfo, const struct pgfeed_hooks *hooks)
 {
 	struct pgfeed *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
-	f->app = app;
+	f->conninfo = conninfo;
+	f->hooks = hooks;
 	return f;
 }
 
-void pgfeed_start(struct pgfeed *f)
+void pgfeed_start(struct pgfeed *f, struct lws_context *cx, struct lws_vhost *vh)
 {
+	f->cx = cx;
+	f->vh = vh;
 	schedule(f, 0);
 }
 

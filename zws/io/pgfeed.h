@@ -1,9 +1,11 @@
-/* zws's PostgreSQL connection: LISTENs on zws_block, fetches each live
- * block ingest announces and hands it to fan-out, and answers contract
- * questions. libpq runs non-blocking; its socket is watched by the lws
- * loop through an adopted dup() (lws closes what it adopts). Queries run
- * one at a time in FIFO order. When PostgreSQL goes away the feed
- * reconnects with backoff and LISTENs again. */
+/* zws's PostgreSQL connection: LISTENs on zws_block, reads each live
+ * block ingest announces (block_read.h) and reports it through its hooks,
+ * and runs other queries for its users (contract_store.h). libpq runs
+ * non-blocking; its socket is watched by the lws loop through an adopted
+ * dup() (lws closes what it adopts). Queries run one at a time in FIFO
+ * order. When PostgreSQL goes away the feed reconnects with backoff and
+ * LISTENs again. It knows nothing of sessions or the server: it reports
+ * upward only through the hooks given to pgfeed_new. */
 #ifndef ZWS_PGFEED_H
 #define ZWS_PGFEED_H
 
@@ -12,35 +14,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "address.h"
-#include "app.h"
-#include "contract_rpc.h"
-
 #include <libwebsockets.h>
 
+#include "block_feed.h"
+
 struct pgfeed;
-struct pgfeed_request;
+
+/* What the feed reports, to ctx. */
+struct pgfeed_hooks {
+	void *ctx;
+	/* LISTEN is active: after the first connect and every reconnect. */
+	void (*ready)(void *ctx);
+	/* A live block, read; lent for the call. */
+	void (*block)(void *ctx, const struct block *b);
+};
 
 /* res is NULL if the query could not run (no connection, error); it is
  * cleared by the feed after the call. */
 typedef void (*pgfeed_result_fn)(void *ctx, const PGresult *res);
 
-struct pgfeed *pgfeed_new(struct zws *app);
-/* Starts connecting (from inside the loop). */
-void pgfeed_start(struct pgfeed *f);
+/* conninfo and hooks must outlive the feed. NULL on OOM. */
+struct pgfeed *pgfeed_new(const char *conninfo, const struct pgfeed_hooks *hooks);
+/* Starts connecting on cx's loop; the socket is adopted into vh, whose
+ * protocol "zws-pg" is pgfeed_callback. */
+void pgfeed_start(struct pgfeed *f, struct lws_context *cx, struct lws_vhost *vh);
 /* Detaches from the loop (before the lws context is destroyed). */
 void pgfeed_stop(struct pgfeed *f);
 /* Frees the feed (after the lws context is gone). */
 void pgfeed_free(struct pgfeed *f);
 
-/* SELECT address, is_contract of the known ones among addrs. */
-struct pgfeed_request *pgfeed_known_contracts(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES],
-					      size_t n, pgfeed_result_fn cb, void *ctx);
-/* Caches lookup answers (CONTRACT_UNKNOWN entries are skipped). */
-void pgfeed_store_contracts(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES],
-			    const enum contract_state *states, size_t n);
-/* The callback of r will not be called. */
-void pgfeed_cancel(struct pgfeed_request *r);
+/* Whether the feed is connected and LISTENing or about to. */
+bool pgfeed_connected(const struct pgfeed *f);
+/* Queues sql with nparams (0-2) text parameters p0, p1, which the feed
+ * takes (and frees; NULL where a parameter is expected means out of
+ * memory). cb (may be NULL) gets the result later, never from inside
+ * this call; NULL if the query could not run. Queries fail at once when
+ * the connection is lost. false on OOM: cb is not called. */
+bool pgfeed_query_take(struct pgfeed *f, const char *sql, int nparams, char *p0, char *p1,
+		       pgfeed_result_fn cb, void *ctx) __attribute__((warn_unused_result));
 
 /* The raw-file protocol callback for the adopted libpq socket. */
 int pgfeed_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
