@@ -1,10 +1,9 @@
-/* "Which of these addresses are contracts?" for EventLog queries: first
- * the contracts this process has already seen, then the contracts table,
- * then, for addresses it does not know, the lookup node's
- * GetSmartContractInit, whose answers are cached in the contracts table.
- * Each check is bounded by --lookup-timeout-ms; checks running at the same
- * time share their queries, so a burst of thousands costs a few. Never
- * blocks the loop. */
+/* "Which of these addresses are contracts?" for EventLog queries, on the
+ * loop: the contract-check engine (core/contract_check.h) driven by lws
+ * timers, the contracts table and the lookup node's GetSmartContractInit,
+ * whose answers are cached in the contracts table. Each check is bounded
+ * by --lookup-timeout-ms; checks running at the same time share their
+ * queries, so a burst of thousands costs a few. Never blocks the loop. */
 #ifndef ZWS_CONTRACTS_H
 #define ZWS_CONTRACTS_H
 
@@ -12,14 +11,12 @@
 #include <stdint.h>
 
 #include "address.h"
-#include "contract_rpc.h"
+#include "contract_check.h"
 
 struct lws_context;
 struct pgfeed;
 struct contract_lookup;
-
 struct contracts;
-struct contracts_check;
 
 /* Checks on cx's loop, asking feed's database and lookup (NULL: none);
  * each check waits at most timeout_ms. NULL on OOM. */
@@ -34,17 +31,13 @@ void contracts_free(struct contracts *cs);
 /* addr is a contract (it emitted an event in a block zws read). */
 void contracts_learn(struct contracts *cs, const uint8_t addr[ADDRESS_BYTES]);
 
-/* states[i] answers addrs[i]; CONTRACT_UNKNOWN where no source could
- * tell in time. The check is freed after done returns. */
-typedef void (*contracts_done_fn)(void *ctx, const enum contract_state *states, size_t n);
-
-/* Starts a check of n addresses. done is called later from the loop,
- * never from inside this call. NULL on OOM. */
-struct contracts_check *contracts_check_start(struct contracts *cs, const uint8_t (*addrs)[ADDRESS_BYTES],
-					      size_t n, contracts_done_fn done, void *ctx);
+/* Starts a check of n addresses. done (see contract_check_done_fn) is
+ * called later from the loop, never from inside this call. NULL on OOM. */
+struct contract_check *contracts_check_start(struct contracts *cs, const uint8_t (*addrs)[ADDRESS_BYTES],
+					     size_t n, contract_check_done_fn done, void *ctx);
 /* Abandons a check and frees it; done is not called. The ctx given to
  * contracts_check_start stays the caller's, who frees it. NULL is
  * ignored. */
-void contracts_check_cancel(struct contracts_check *c);
+void contracts_check_cancel(struct contract_check *c);
 
 #endif

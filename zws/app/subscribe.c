@@ -120,7 +120,7 @@ static void unsubscribe(struct session *s, enum topic t, const char *text, size_
 /* The EventLog query waiting for its contract check (s->pending). */
 struct pending_eventlog {
 	struct session *s;
-	struct contracts_check *check;
+	struct contract_check *check;
 	struct query q;
 	size_t len;
 	char text[];
