@@ -16,10 +16,12 @@
  * It relies on what lws 4.1.6 does: a server's text frame without
  * extensions is FIN + opcode 1, no mask, the length in its shortest form,
  * and lws_write is allowed outside the writable callback while no partial
- * write is pending. Proven on libwebsockets 4.1.6 (Debian 12), the only
- * version the build accepts (CMakeLists.txt); the wire bytes are checked
- * by tests/integration/it_zws_wire.c, including a partial write that lws
- * takes over. Over TLS only lws can write, so rawsend_text refuses. */
+ * write is pending. Proven on libwebsockets 4.1.6 (Debian 12). The build
+ * (CMakeLists.txt) accepts 4.1.6 and later 4.1 patch releases, a stable
+ * branch that should keep these behaviours, and refuses 4.2 and later;
+ * tests/integration/it_zws_wire.c checks the bytes on the wire, including
+ * a partial write that lws takes over, on whatever version is built.
+ * Over TLS only lws can write, so rawsend_text refuses. */
 #ifndef ZWS_RAWSEND_H
 #define ZWS_RAWSEND_H
 
