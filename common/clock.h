@@ -7,6 +7,9 @@
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t clock_now_ms(void);
+/* CLOCK_MONOTONIC in milliseconds with their fraction, for timings
+ * logged to a tenth of a millisecond. */
+double clock_now_ms_frac(void);
 /* CLOCK_MONOTONIC in whole seconds. */
 uint32_t clock_now_s(void);
 
