@@ -29,7 +29,6 @@ struct waiter {
 };
 
 struct contract_check {
-	struct contract_checks *cs;
 	struct dlist link; /* on cs->waiting (by deadline) or cs->ready */
 	uint64_t deadline;
 	contract_check_done_fn done;
@@ -277,7 +276,7 @@ struct contract_check *contract_check_start(struct contract_checks *cs, const ui
 	struct contract_check *c = calloc(1, sizeof(*c) + n * sizeof(c->waiters[0]));
 	if (!c)
 		return NULL;
-	*c = (struct contract_check){ .cs = cs, .done = done, .ctx = ctx, .n = n };
+	*c = (struct contract_check){ .done = done, .ctx = ctx, .n = n };
 	if (!(c->states = calloc(n ? n : 1, sizeof(*c->states)))) {
 		free(c);
 		return NULL;

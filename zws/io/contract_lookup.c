@@ -22,7 +22,6 @@ struct contract_lookup {
 };
 
 struct contract_lookup_request {
-	struct contract_lookup *l;
 	struct lws *wsi;
 	size_t n;
 	struct buf body;
@@ -124,7 +123,7 @@ struct contract_lookup_request *contract_lookup_ask(struct contract_lookup *l, c
 	struct contract_lookup_request *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	*r = (struct contract_lookup_request){ .l = l, .n = n, .done = done, .ctx = ctx };
+	*r = (struct contract_lookup_request){ .n = n, .done = done, .ctx = ctx };
 	if (!contract_rpc_request(addrs, n, &r->body)) {
 		buf_free(&r->body);
 		free(r);

@@ -29,10 +29,14 @@ struct contract_lookup *contract_lookup_new(struct lws_context *cx, struct lws_v
 void contract_lookup_free(struct contract_lookup *l);
 
 /* Asks whether each address is a contract. NULL on OOM; done is called
- * later, never from inside this call. */
+ * later, never from inside this call, with states that live for the
+ * call. The request frees itself once answered or cancelled. */
 struct contract_lookup_request *contract_lookup_ask(struct contract_lookup *l, const uint8_t (*addrs)[ADDRESS_BYTES],
 					size_t n, contract_lookup_done_fn done, void *ctx);
-/* done will not be called; the connection is closed. */
+/* done will not be called; the connection is closed. The request is
+ * freed by this module once lws is done with its connection; the ctx
+ * given to contract_lookup_ask stays the caller's, who frees it. NULL is
+ * ignored. */
 void contract_lookup_cancel(struct contract_lookup_request *r);
 
 /* The client protocol callback ("zws-lookup"). */
