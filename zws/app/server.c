@@ -1,5 +1,5 @@
 /* The lws side of a zws worker (see server.h). The loop is chosen with
- * --event-loop (evloop.c has the measurements behind the default); accepted sockets
+ * --event-loop (io/evloop.c says why libev is the default); accepted sockets
  * come from our own listener, so lws itself
  * listens on nothing (CONTEXT_PORT_NO_LISTEN_SERVER). Clients are accepted
  * only once the PostgreSQL feed LISTENs, so no subscriber can miss a block
@@ -29,17 +29,13 @@
  * arrives. */
 #define SERVER_RX_BUFFER 128
 /* Largest piece lws hands to one send(). Left at 0, lws caps each send at
- * the receive buffer size (plus its header room, 148 bytes here), so a
- * 3 KB notification took 24 sends, each on its own poll() wakeup over
- * every connection: 19,000 clients waited 4-6 s instead of 0.2 s. Any
- * part the socket does not take is copied by lws either way, so the cap
- * only has to exceed the largest notification: one send per message.
- * Lookup requests get it too: capped at 4 KB, the 11 KB POST of a burst
- * of contract checks went out in three sends, and once the last one
- * drained lws called the client writable again; on libev that call could
- * come after the reply had begun, contract_lookup.c posted its body a second time
- * to a connection the lookup node had closed, and the check failed as
- * "connection closed early" (it_zws_contract_burst, 5 runs of 5). */
+ * the receive buffer size plus its header room, so a notification took
+ * many sends, each on its own wakeup over every connection. Any part the
+ * socket does not take is copied by lws either way, so the cap only has
+ * to exceed the largest notification: one send per message. Lookup
+ * requests get it too: a POST sent in several pieces could be offered a
+ * second body write after the reply had begun. Figures in
+ * bench/fanout/results.md ("Design measurements": send size cap). */
 #define SERVER_TX_PACKET (1u << 20)
 /* Handshakes parsed at once; each holds a header table (about 5 KB) only
  * while its upgrade request is read. More wait for a free table. Bounding

@@ -38,8 +38,8 @@ struct block {
 	struct block_topic txns;
 	/* The group of the last event log added and that log's address text:
 	 * a transaction's logs mostly come from one contract, and comparing
-	 * the text skips parsing and looking the address up again (a block of
-	 * 1,000 transactions of 10 logs each: built in 3.4 ms, not 4.4). */
+	 * the text skips parsing and looking the address up again
+	 * (bench/fanout/results.md, "Design measurements": block building). */
 	struct block_group *last_event;
 	char last_event_address[BLOCK_ADDRESS_TEXT_MAX + 1];
 	bool finished;

@@ -96,7 +96,7 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->lookup_timeout_ms = 3000;
 	cfg->ping_after_s = 30;
 	cfg->drop_after_s = 70;
-	cfg->event_loop = ZWS_LOOP_LIBEV; /* evloop.c has the measurements */
+	cfg->event_loop = ZWS_LOOP_LIBEV; /* see io/evloop.c */
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 

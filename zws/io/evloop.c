@@ -1,32 +1,8 @@
-/* The event loop under lws (see evloop.h).
- *
- * Measured on the 2-core benchmark machine with 19,000 NewBlock subscribers
- * on loopback (zws-loadclient, 3.4 KB notifications, fan-out from the
- * NOTIFY to the last client's receipt; idle CPU over 35 s including one
- * round of 30 s keepalive pings; zws-floor takes 0.19-0.24 s), while every
- * notification went through a writable callback:
- *
- *   loop    idle CPU (one core)   fan-out, 3 epochs
- *   poll    3.4%                  0.26 s, 0.21 s, 0.21 s
- *   libev   1.1%                  0.37 s, 0.29 s, 0.29 s
- *   libuv   1.1%                  0.52 s, 0.44 s, 0.43 s
- *
- * libev lost there on its two epoll_ctl calls per client and epoch (POLLOUT
- * on, then off). Since session.c writes a notification at once instead,
- * an epoch costs it nothing but the sends, while poll() still walks every
- * socket each time PostgreSQL wakes the loop. Measured again with
- * bench/fanout/run.sh back to back, one process with 19,000 clients and
- * six workers with 100,000 (zws CPU per epoch and last receipt from the
- * NOTIFY, next to zws-floor in the same run):
- *
- *   loop    19,000: CPU, last (floor)   100,000 over 6: CPU, last (floor)
- *   poll    255 ms, 248 ms (204 ms)     1,260 ms, 1,003 ms (813 ms)
- *   libev   210 ms, 222 ms (197 ms)     1,070 ms, 1,003 ms (967 ms)
- *
- * and 40 s idle with 19,000 clients and a ping round took 1,500 ms of CPU
- * with poll, 280 ms with libev. So libev is the default. It costs memory:
- * lws puts two libev watchers in every connection and libev keeps a slot
- * per descriptor, 1,486 -> 1,619 bytes resident per idle client. libev
+/* The event loop under lws (see evloop.h). libev is the default: with
+ * notifications written at once, an epoch costs it nothing but the sends,
+ * while poll() walks every socket each time PostgreSQL wakes the loop;
+ * it costs some memory per connection instead. The figures are in
+ * bench/fanout/results.md ("Design measurements": event loop). libev
  * needs the timer kick below; with libuv a client closed at shutdown may
  * not get its 1001 close frame. */
 #include "evloop.h"

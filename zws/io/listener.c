@@ -28,13 +28,12 @@
  * lookup client, lws's own, with room to spare. */
 #define LISTENER_FD_SPARE 16
 /* Kernel send buffer of a client socket (the kernel doubles it). Left to
- * autotuning it grew to 3.9 MB on loopback for a client that had stopped
- * reading: 330 notifications of 3.4 KB in, it held 1.6 MB of kernel
- * memory and still took more, so zws would have seen it fall behind (the
- * --max-queue rule, session.c, counts only what the kernel refuses) some
- * 800 notifications in. At 128 KB it is caught about 40 in, and a client
- * that reads still takes a burst of blocks at 1 MB/s over a 100 ms round
- * trip. */
+ * autotuning it grows to megabytes for a client that has stopped reading,
+ * so zws would see it fall behind (the --max-queue rule, session.c,
+ * counts only what the kernel refuses) hundreds of notifications late;
+ * at this size it is caught within a few dozen, and a client that reads
+ * still takes a burst of blocks. Figures in bench/fanout/results.md
+ * ("Design measurements": client send buffer). */
 #define LISTENER_SNDBUF (64 * 1024)
 #define LISTENER_FULL_LOG_SECS 10
 
