@@ -18,7 +18,7 @@ static const char *some_env(const char *name)
 	if (strcmp(name, "ZWS_LOOKUP") == 0)
 		return "http://127.0.0.1:4201";
 	if (strcmp(name, "ZWS_EVENT_LOOP") == 0)
-		return "libuv";
+		return "poll";
 	return NULL;
 }
 
@@ -44,7 +44,8 @@ static const struct config_case cases[] = {
 	{ { "--db", "x", "--max-addresses", "-1" }, CONFIG_ERROR, "--max-addresses" },
 	{ { "--db", "x", "--workers", "0" }, CONFIG_ERROR, "--workers" },
 	{ { "--db", "x", "--event-loop", "poll" }, CONFIG_OK, NULL },
-	{ { "--db", "x", "--event-loop=libuv" }, CONFIG_OK, NULL },
+	{ { "--db", "x", "--event-loop=poll" }, CONFIG_OK, NULL },
+	{ { "--db", "x", "--event-loop", "libuv" }, CONFIG_ERROR, "--event-loop" },
 	{ { "--db", "x", "--event-loop", "epoll" }, CONFIG_ERROR, "--event-loop" },
 };
 
@@ -85,7 +86,7 @@ Test(zws_config, defaults)
 Test(zws_config, event_loop_names)
 {
 	static const struct { const char *name; enum zws_event_loop loop; } loops[] = {
-		{ "poll", ZWS_LOOP_POLL }, { "libev", ZWS_LOOP_LIBEV }, { "libuv", ZWS_LOOP_LIBUV },
+		{ "poll", ZWS_LOOP_POLL }, { "libev", ZWS_LOOP_LIBEV },
 	};
 	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
 		char *argv[] = { "zws", "--db", "x", "--event-loop", (char *)loops[i].name };
@@ -108,7 +109,7 @@ Test(zws_config, environment_then_flags)
 	cr_expect_eq(cfg.port, 6000, "a flag beats the environment");
 	cr_expect_eq(cfg.rate_limit, 50);
 	cr_expect_eq(cfg.max_message, 4096);
-	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBUV);
+	cr_expect_eq(cfg.event_loop, ZWS_LOOP_POLL);
 	char *argv2[] = { "zws" };
 	cr_assert_eq(zws_config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
 	cr_expect_eq(cfg.port, 5000);

@@ -33,7 +33,7 @@ static const char usage[] =
 	"  --drop-after S         close a client silent for S seconds, more than\n"
 	"                         --ping-after (default 70)\n"
 	"  --workers N            processes sharing the port (default 1)\n"
-	"  --event-loop LOOP      poll, libev or libuv (env ZWS_EVENT_LOOP,\n"
+	"  --event-loop LOOP      poll or libev (env ZWS_EVENT_LOOP,\n"
 	"                         default libev)\n"
 	"  --log-level LEVEL      error, warn, info or debug (default info)\n"
 	"  --help                 this text\n";
@@ -100,7 +100,7 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 
-static const char *const loop_names[] = { "poll", "libev", "libuv" };
+static const char *const loop_names[] = { "poll", "libev" };
 
 const char *zws_config_event_loop_name(enum zws_event_loop loop)
 {

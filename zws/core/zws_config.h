@@ -12,7 +12,6 @@
 enum zws_event_loop {
 	ZWS_LOOP_POLL,
 	ZWS_LOOP_LIBEV,
-	ZWS_LOOP_LIBUV,
 };
 
 struct zws_config {
@@ -43,7 +42,7 @@ enum config_result {
 enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *const argv[],
 				const char *(*env)(const char *name), char *err, size_t errlen);
 
-/* "poll", "libev" or "libuv". */
+/* "poll" or "libev". */
 const char *zws_config_event_loop_name(enum zws_event_loop loop);
 
 /* The --help text. */

@@ -3,13 +3,12 @@
  * while poll() walks every socket each time PostgreSQL wakes the loop;
  * it costs some memory per connection instead. The figures are in
  * bench/fanout/results.md ("Design measurements": event loop). libev
- * needs the timer kick below; with libuv a client closed at shutdown may
- * not get its 1001 close frame. */
+ * needs the timer kick below. (lws's libuv loop was slower than both and
+ * lost the 1001 close frame at shutdown; zws does not offer it.) */
 #include "evloop.h"
 
 #include <ev.h>
 #include <stdlib.h>
-#include <uv.h>
 
 /* lws 4.1.6's libev plugin re-arms its one timer with ev_timer_set on a
  * watcher that may still be running, which libev ignores: a timer due
@@ -23,8 +22,6 @@ struct evloop {
 	struct ev_loop *ev;
 	ev_timer kick;
 	struct lws_context *cx;
-	uv_loop_t uv;
-	bool uv_ready;
 	void *foreign[1];
 };
 
@@ -52,12 +49,6 @@ struct evloop *evloop_new(enum zws_event_loop kind)
 		ev_timer_init(&l->kick, kick_lws, EVLOOP_EV_KICK_S, EVLOOP_EV_KICK_S);
 		l->kick.data = l;
 		break;
-	case ZWS_LOOP_LIBUV:
-		if (uv_loop_init(&l->uv))
-			goto fail;
-		l->uv_ready = true;
-		l->foreign[0] = &l->uv;
-		break;
 	}
 	return l;
 fail:
@@ -69,8 +60,6 @@ void evloop_configure(struct evloop *l, struct lws_context_creation_info *info)
 {
 	if (l->kind == ZWS_LOOP_LIBEV)
 		info->options |= LWS_SERVER_OPTION_LIBEV;
-	else if (l->kind == ZWS_LOOP_LIBUV)
-		info->options |= LWS_SERVER_OPTION_LIBUV;
 	info->foreign_loops = l->kind == ZWS_LOOP_POLL ? NULL : l->foreign;
 }
 
@@ -84,9 +73,6 @@ bool evloop_run_once(struct evloop *l, struct lws_context *cx)
 		}
 		ev_run(l->ev, EVRUN_ONCE);
 		return true;
-	case ZWS_LOOP_LIBUV:
-		uv_run(&l->uv, UV_RUN_ONCE);
-		return true;
 	default:
 		return lws_service(cx, 0) >= 0;
 	}
@@ -98,9 +84,6 @@ void evloop_destroy_context(struct evloop *l, struct lws_context *cx)
 		ev_timer_stop(l->ev, &l->kick);
 	l->cx = NULL;
 	lws_context_destroy(cx);
-	/* libuv closes handles asynchronously: run until they are all gone. */
-	if (l->kind == ZWS_LOOP_LIBUV)
-		uv_run(&l->uv, UV_RUN_DEFAULT);
 }
 
 void evloop_free(struct evloop *l)
@@ -109,7 +92,5 @@ void evloop_free(struct evloop *l)
 		return;
 	if (l->ev)
 		ev_loop_destroy(l->ev);
-	if (l->uv_ready)
-		uv_loop_close(&l->uv);
 	free(l);
 }

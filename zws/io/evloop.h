@@ -1,5 +1,5 @@
 /* The event loop under lws. lws 4.1.6 runs its default poll() loop or, via
- * its event-lib plugins, a libev or libuv loop. With an event lib zws owns
+ * its libev event-lib plugin, a libev loop. With libev zws owns
  * the loop ("foreign" to lws) so it can run it one turn at a time and stop
  * when the server is done; lws watches its sockets, timers and the
  * descriptors zws adopts (the listener, the libpq socket) on it. */
