@@ -10,7 +10,7 @@
 
 #include "text_parts.h"
 
-/* At least LWS_PRE; server.c checks this at compile time. */
+/* At least LWS_PRE; app/session.c checks this at compile time. */
 #define FRAME_HEADROOM 16
 
 struct frame {
