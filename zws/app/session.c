@@ -22,6 +22,9 @@
 #include "rawsend.h"
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must fit the lws frame header");
+/* lws allocates one per connection: kept within a 192-byte heap chunk
+ * (bench/fanout/results.md, "Design measurements": session size). */
+_Static_assert(sizeof(struct session) <= 184, "struct session outgrew its 192-byte heap chunk");
 
 #define SESSION_REPLY_SLACK 8
 #define SESSION_RX_FIRST 1024
@@ -366,16 +369,15 @@ static void hold(struct session *s, const char *text, size_t len, bool binary)
 		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 		return;
 	}
-	m->next = NULL;
 	m->binary = binary;
 	m->len = len;
 	memcpy(m->text, text, len);
 	m->text[len] = '\0';
-	if (s->held_tail)
-		s->held_tail->next = m;
-	else
-		s->held = m;
-	s->held_tail = m;
+	/* A ring: the last message's next is the first. */
+	m->next = s->held ? s->held->next : m;
+	if (s->held)
+		s->held->next = m;
+	s->held = m;
 }
 
 static void deliver(struct session *s, const char *text, size_t len, bool binary)
@@ -386,6 +388,16 @@ static void deliver(struct session *s, const char *text, size_t len, bool binary
 		hold(s, text, len, binary);
 	else if (s->state == SESSION_OPEN)
 		s->app->session_hooks->message(s, text, len, binary);
+}
+
+struct session_msg *session_take_held(struct session *s)
+{
+	struct session_msg *last = s->held, *first = last ? last->next : NULL;
+	if (first == last)
+		s->held = NULL;
+	else
+		last->next = first->next;
+	return first;
 }
 
 /* Makes the assembly buffer hold at least need bytes. */
@@ -489,12 +501,9 @@ void session_closed(struct session *s)
 		frame_unref(f);
 	free(s->rx);
 	s->rx = NULL;
-	while (s->held) {
-		struct session_msg *m = s->held;
-		s->held = m->next;
+	struct session_msg *m;
+	while ((m = session_take_held(s)))
 		free(m);
-	}
-	s->held_tail = NULL;
 	log_info(SESSION_FMT "disconnected (%zu clients)", SESSION_ARGS(s),
 		 s->app->nsessions);
 	peers_release(s->app->peers, s->peer);

@@ -69,7 +69,7 @@ struct session {
 	struct session_ring *replies; /* replies waiting, sent before those */
 	struct session_rx *rx;       /* a fragmented message being assembled */
 	struct pending_eventlog *pending; /* subscribe.c: an EventLog query being checked */
-	struct session_msg *held, *held_tail;
+	struct session_msg *held;    /* the last message held; a ring */
 	const char *peer;            /* its address, shared (peers.h) */
 	uint64_t rate_ms;            /* token bucket: time of the last refill */
 	unsigned rate_tokens;        /* in thousandths of a query */
@@ -136,6 +136,9 @@ void session_finish_unsubscribe(struct session *s);
 /* Drops topic t's subscription at once. */
 void session_drop_topic(struct session *s, enum topic t);
 
+/* The oldest message held while a contract check ran, which the caller
+ * frees; NULL if none is left. */
+struct session_msg *session_take_held(struct session *s);
 /* Carries out the keepalive decisions due now: pings clients silent for
  * --ping-after, drops those silent for --drop-after. Run once a second. */
 void session_keepalive_tick(struct zws *app);

@@ -128,11 +128,8 @@ struct pending_eventlog {
 
 static void run_held(struct session *s)
 {
-	while (s->held && s->state == SESSION_OPEN) {
-		struct session_msg *m = s->held;
-		s->held = m->next;
-		if (!s->held)
-			s->held_tail = NULL;
+	struct session_msg *m;
+	while (s->state == SESSION_OPEN && (m = session_take_held(s))) {
 		subscribe_message(s, m->text, m->len, m->binary);
 		free(m);
 	}
