@@ -1,7 +1,8 @@
-/* The state of one zws process, shared by the event-layer modules: the
- * configuration, the lws context, the PostgreSQL feed, the lookup client,
- * the subscriber indexes and the session lists. One instance per process,
- * reached from lws callbacks through lws_context_user(). */
+/* The state of one zws process, shared by the application's modules
+ * (server, session, subscribe, fanout): the configuration, the lws
+ * context, the adapters and the hooks they report through, the subscriber
+ * indexes and the session lists. One instance per process, reached from
+ * lws callbacks through lws_context_user(). Adapters (io/) never see it. */
 #ifndef ZWS_APP_H
 #define ZWS_APP_H
 
