@@ -3,6 +3,8 @@
  * adding one is one line. */
 #include "ingest_config.h"
 
+#include "conninfo.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -152,6 +154,8 @@ static bool check_required(const struct ingest_config *cfg, char *err, size_t er
 		snprintf(err, errlen, "--db CONNINFO (or ZWS_DB) is required");
 		return false;
 	}
+	if (!conninfo_check(cfg->db, err, errlen))
+		return false;
 	if (!cfg->lookup) {
 		snprintf(err, errlen, "--lookup URL (or ZWS_LOOKUP) is required");
 		return false;
