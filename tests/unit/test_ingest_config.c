@@ -89,3 +89,18 @@ Test(ingest_config, help)
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_assert(strstr(ingest_config_usage(), flags[i]), "%s documented", flags[i]);
 }
+
+Test(ingest_config, migrate_only_needs_no_lookup)
+{
+	struct ingest_config cfg;
+	char err[256] = "";
+	const char *argv[] = { "zws-ingest", "--migrate-only", "--db", "dbname=zws" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 4, argv), CONFIG_OK, "%s", err);
+	cr_expect(cfg.migrate_only);
+	const char *no_db[] = { "zws-ingest", "--migrate-only" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 2, no_db), CONFIG_ERROR);
+	cr_expect(strstr(err, "--db"), "%s", err);
+	const char *plain[] = { "zws-ingest", "--db", "dbname=zws", "--lookup", "http://x" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 5, plain), CONFIG_OK, "%s", err);
+	cr_expect_not(cfg.migrate_only);
+}
