@@ -4,11 +4,11 @@
 FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config libwebsockets-dev libevent-dev libjson-c-dev \
-      libpq-dev libssl-dev libcriterion-dev \
+      libpq-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j"$(nproc)" \
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZWS_BUILD_TESTS=OFF && cmake --build build -j"$(nproc)" \
       --target zws zws-ingest zws-cat
 
 FROM debian:12
