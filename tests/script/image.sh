@@ -10,7 +10,8 @@
 # (--migrate-only) and follows, zws serves on both event loops the image
 # must carry (libev, libuv) and checks a contract with the lookup, zws-cat
 # inside the image receives NewBlock notifications, and zws-healthcheck
-# says what it checks.
+# says what it checks (healthy while zws serves, not once PostgreSQL is
+# gone).
 #
 # Needs root (chroot, mount) and the Debian mirror (deb.debian.org), which
 # CI reaches. The file system is cached as a tarball in the build
@@ -21,7 +22,11 @@ source "$(dirname "$0")/ingest_common.bash"
 command -v mmdebstrap >/dev/null || it_fail "mmdebstrap missing (scripts/install-deps.sh installs it)"
 SRC=$ZWS_SOURCE_DIR
 LIST=$SRC/docker/runtime-packages.txt
-grep -q "docker/runtime-packages.txt" "$SRC/Dockerfile" || it_fail "the Dockerfile does not install docker/runtime-packages.txt"
+# What the runtime stage does besides the packages, done the same way below.
+for line in "docker/runtime-packages.txt" "useradd --system --no-create-home zws" "USER zws" \
+    "COPY docker/healthcheck.sh /usr/local/bin/zws-healthcheck"; do
+  grep -qF "$line" "$SRC/Dockerfile" || it_fail "the Dockerfile's runtime stage lacks: $line"
+done
 CACHE=${ZWS_BUILD_DIR:-$SRC/build}/image
 MIRROR=${ZWS_IMAGE_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${ZWS_IMAGE_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
@@ -91,6 +96,7 @@ async def main():
         await server.serve_forever()
 asyncio.run(main())
 PY
+PGTCP_PID=$!
 PIDS+=($!)
 for _ in $(seq 100); do grep -qs forwarding "$T/pgtcp.log" && break; sleep 0.05; done
 DBNAME=zi_image_$$
@@ -177,5 +183,13 @@ rc=0; in_image zws-healthcheck --listen "$(it_free_port)" >"$T/health.out" || rc
 [ "$rc" = 1 ] || it_fail "health check of a port nobody listens on: exit $rc"
 rc=0; in_image zws-healthcheck --connected "$(it_free_port)" >"$T/health.out" || rc=$?
 [ "$rc" = 1 ] || it_fail "health check of a connection nobody holds: exit $rc"
+it_log "PostgreSQL gone: zws-healthcheck says so"
+kill "$PGTCP_PID"
+health=""
+for _ in $(seq 100); do
+  health=$(in_image zws-healthcheck --listen "$ZPORT" --connected "$PGPORT") || break
+  sleep 0.1
+done
+[ "$health" = "no connection to port $PGPORT" ] || it_fail "zws still healthy 10 s after PostgreSQL went away: $health"
 FAILED=0
 it_log "PASS: the image's packages run zws (libev and libuv), zws-ingest and zws-cat"
