@@ -278,7 +278,7 @@ static struct block_sql *build_group(struct store_item **group, size_t n)
 	struct block_sql_member m[STORE_GROUP];
 	for (size_t i = 0; i < n; i++) {
 		if (!group[i]->rows)
-			group[i]->rows = block_sql_rows_build(group[i]->block, group[i]->live);
+			group[i]->rows = block_sql_rows_build(group[i]->block, group[i]->live, true);
 		if (!group[i]->rows)
 			return NULL;
 		m[i] = (struct block_sql_member){ group[i]->block, group[i]->rows, group[i]->head };
@@ -519,7 +519,7 @@ bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, b
 	 * thread's commits; the store thread only joins the strings. The json
 	 * goes back to malloc at once, while it is still in cache, and a queue
 	 * of blocks waiting for PostgreSQL holds only their rows. */
-	it->rows = block_sql_rows_build(b, live);
+	it->rows = block_sql_rows_build(b, live, true);
 	if (it->rows)
 		txblock_shed(b);
 	pthread_mutex_lock(&s->mu);
