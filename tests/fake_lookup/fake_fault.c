@@ -81,6 +81,16 @@ bool fake_fault_parse(const char *text, size_t len, struct fake_fault_plan *out,
 	return ok;
 }
 
+enum fake_fault_mode fake_fault_peek(const struct fake_fault_plan *p)
+{
+	return p->mode == FAKE_FAULT_NONE || p->remaining == 0 ? FAKE_FAULT_NONE : p->mode;
+}
+
+bool fake_fault_rewrites_text(enum fake_fault_mode mode)
+{
+	return mode == FAKE_FAULT_BADUTF8 || mode == FAKE_FAULT_NULNAME || mode == FAKE_FAULT_HUGE;
+}
+
 enum fake_fault_mode fake_fault_next(struct fake_fault_plan *p)
 {
 	if (p->mode == FAKE_FAULT_NONE || p->remaining == 0)

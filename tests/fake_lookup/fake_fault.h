@@ -46,6 +46,12 @@ bool fake_fault_parse(const char *text, size_t len, struct fake_fault_plan *out,
 /* The fault for the next request, consuming one from the plan. */
 enum fake_fault_mode fake_fault_next(struct fake_fault_plan *p);
 
+/* The fault the next request would get, not consumed: the modes that
+ * rewrite an answer's text (fake_fault_rewrites_text) count only the
+ * answers they change, so a head poll does not use them up. */
+enum fake_fault_mode fake_fault_peek(const struct fake_fault_plan *p);
+bool fake_fault_rewrites_text(enum fake_fault_mode mode);
+
 const char *fake_fault_name(enum fake_fault_mode mode);
 
 #endif

@@ -265,8 +265,10 @@ static void rpc_request(struct fake_server *s, struct evhttp_request *req)
 	char peer[80];
 	peer_name(req, peer, sizeof(peer));
 	s->requests++;
-	enum fake_fault_mode mode = fake_fault_next(&s->fault);
-	if (mode != FAKE_FAULT_NONE) {
+	enum fake_fault_mode mode = fake_fault_peek(&s->fault);
+	if (!fake_fault_rewrites_text(mode))
+		mode = fake_fault_next(&s->fault);
+	if (mode != FAKE_FAULT_NONE && !fake_fault_rewrites_text(mode)) {
 		s->faulted++;
 		log_debug("rpc %s fault=%s", peer, fake_fault_name(mode));
 	}
@@ -295,6 +297,11 @@ static void rpc_request(struct fake_server *s, struct evhttp_request *req)
 		n /= 2;
 	size_t tainted_len = 0;
 	char *tainted = fake_taint_apply(mode, s->fault.bytes, text, n, &tainted_len);
+	if (tainted) {
+		fake_fault_next(&s->fault);
+		s->faulted++;
+		log_debug("rpc %s fault=%s", peer, fake_fault_name(mode));
+	}
 	struct evbuffer *out = evbuffer_new();
 	if (out)
 		evbuffer_add(out, tainted ? tainted : text, tainted ? tainted_len : n);

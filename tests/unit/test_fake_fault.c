@@ -66,6 +66,11 @@ Test(fake_fault, data_modes_and_bytes)
 	const char *huge = "{\"mode\":\"huge\",\"bytes\":1024}";
 	cr_assert(fake_fault_parse(huge, strlen(huge), &p, err, sizeof(err)));
 	cr_assert_eq(p.bytes, 1024);
+	cr_assert_eq(fake_fault_peek(&p), FAKE_FAULT_HUGE);
+	cr_assert_eq(fake_fault_peek(&p), FAKE_FAULT_HUGE, "peeking consumes nothing");
+	cr_assert(fake_fault_rewrites_text(FAKE_FAULT_HUGE) && !fake_fault_rewrites_text(FAKE_FAULT_DUPTXNS));
+	cr_assert_eq(fake_fault_next(&p), FAKE_FAULT_HUGE);
+	cr_assert_eq(fake_fault_peek(&p), FAKE_FAULT_NONE);
 	const char *bad = "{\"mode\":\"huge\",\"bytes\":0}";
 	cr_assert_not(fake_fault_parse(bad, strlen(bad), &p, err, sizeof(err)));
 	cr_assert(strstr(err, "bytes"), "%s", err);
