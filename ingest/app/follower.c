@@ -305,6 +305,8 @@ static bool admit(struct follower *f, const struct ingest_block *b, bool live,
 		ok = false;
 	} else if (block_sql_rows_bad_utf8(*rows, &tx)) {
 		ok = accept_utf8(f, b, repair, tx);
+	} else if (repair) {
+		f->utf8_suspect = false; /* the second answer was clean */
 	}
 	if (!ok) {
 		block_sql_rows_free(*rows);

@@ -73,7 +73,7 @@ static bool set_lookup(struct ingest_config *c, const char *v) { c->lookup = v; 
 static bool set_from(struct ingest_config *c, const char *v)
 {
 	c->has_from_block = true;
-	return parse_u64(v, &c->from_block);
+	return parse_u64(v, &c->from_block) && c->from_block <= INT64_MAX;
 }
 static bool set_poll(struct ingest_config *c, const char *v) { return parse_int(v, 10, 3600000, &c->poll_ms); }
 static bool set_live(struct ingest_config *c, const char *v) { return parse_u64(v, &c->live_distance); }

@@ -101,7 +101,7 @@ Test(ingest_config, block_cap_and_rewind)
 	cr_assert_eq(cfg.rewind, 3);
 	static const char *const bad[][2] = {
 		{ "--max-block-bytes", "1000" }, { "--max-block-bytes", "2000000000" },
-		{ "--rewind", "0" }, { "--rewind", "-2" },
+		{ "--rewind", "0" }, { "--rewind", "-2" }, { "--from-block", "9223372036854775808" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *args[] = { "zws-ingest", bad[i][0], bad[i][1] };
