@@ -446,11 +446,13 @@ static size_t commit_group(struct store *s, struct store_item **group, size_t n,
 	return committed ? n : 0;
 }
 
-/* SQLSTATE classes 22 (data exception) and 23 (integrity constraint
- * violation): the rows themselves are refused. */
+/* SQLSTATE classes 22 (data exception), 23 (integrity constraint
+ * violation) and 54 (program limit exceeded, such as a value too big):
+ * the rows themselves are refused. */
 static bool data_error(const struct db_error *e)
 {
-	return strncmp(e->sqlstate, "22", 2) == 0 || strncmp(e->sqlstate, "23", 2) == 0;
+	return strncmp(e->sqlstate, "22", 2) == 0 || strncmp(e->sqlstate, "23", 2) == 0 ||
+	       strncmp(e->sqlstate, "54", 2) == 0;
 }
 
 /* Stops at the refused block until the loop takes the refusal. */

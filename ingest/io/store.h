@@ -6,7 +6,8 @@
  * the loop) when the store becomes ready or blocks are committed.
  * PostgreSQL outages are retried with backoff by the thread; nothing
  * queued is lost. A block PostgreSQL refuses for its data (an SQLSTATE of
- * class 22 or 23: a data exception or a violated constraint) is not
+ * class 22, 23 or 54: a data exception, a violated constraint, a value
+ * past a limit) is not
  * retried as it is: the store drops it and everything queued after it and
  * reports the refusal, for the block to be fetched again. */
 #ifndef INGEST_STORE_H
