@@ -10,7 +10,10 @@
  * --max-block-bytes (else it halts) and be valid UTF-8 (else it is
  * fetched again, and stored repaired if it comes back the same). A block
  * PostgreSQL refuses is fetched again with a growing delay until it is
- * stored. Responses to requests sent before such a refetch are dropped. */
+ * stored: a transaction already stored in another block is such a case,
+ * since a lookup on another chain is stopped by the chain check first,
+ * and one whose blocks link but repeat transactions is answering wrongly.
+ * Responses to requests sent before such a refetch are dropped. */
 #include "follower.h"
 
 #include <event2/event.h>

@@ -455,9 +455,30 @@ static bool data_error(const struct db_error *e)
 	       strncmp(e->sqlstate, "54", 2) == 0;
 }
 
-/* Stops at the refused block until the loop takes the refusal. */
-static void refuse(struct store *s, const struct store_item *it, const struct db_error *e)
+/* A duplicate transaction hash: appends the block already holding it. */
+static void name_holder(struct store *s, struct db_error *e)
 {
+	static const char key[] = "Key (tx_hash)=(";
+	const char *k = strstr(e->text, key);
+	char hash[65];
+	if (strcmp(e->sqlstate, "23505") != 0 || !k || strlen(k) < sizeof(key) - 1 + 64)
+		return;
+	memcpy(hash, k + sizeof(key) - 1, 64);
+	hash[64] = '\0';
+	const char *values[1] = { hash };
+	PGresult *r = PQexecParams(s->conn, "SELECT block_num FROM transactions WHERE tx_hash = $1",
+				   1, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		size_t n = strlen(e->text);
+		snprintf(e->text + n, sizeof(e->text) - n, " (stored in blk=%s)", PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+}
+
+/* Stops at the refused block until the loop takes the refusal. */
+static void refuse(struct store *s, const struct store_item *it, struct db_error *e)
+{
+	name_holder(s, e);
 	pthread_mutex_lock(&s->mu);
 	s->refused = true;
 	s->refusal.num = it->block->num;

@@ -92,7 +92,7 @@ import re, sys
 d = [float(x) for x in re.findall(r"blk=%s refused again .*fetching it again in ([0-9.]+)s" % sys.argv[2], open(sys.argv[1]).read())]
 assert all(b > a for a, b in zip(d, d[1:])) or d[-1] == 4.0, d
 PY
-grep -q "WARN blk=$N not stored: PostgreSQL refused it (23505: duplicate key value violates unique constraint \"transactions_pkey\": Key (tx_hash)=([0-9a-f]\{64\}) already exists.)" "$LOG" \
+grep -q "WARN blk=$N not stored: PostgreSQL refused it (23505: duplicate key value violates unique constraint \"transactions_pkey\": Key (tx_hash)=([0-9a-f]\{64\}) already exists. (stored in blk=$((N - 1))))" "$LOG" \
   || it_fail "no warning naming blk=$N and the transaction"
 [ "$(warns)" = "$((before + 1))" ] || it_fail "more than one warning for blk=$N"
 grep -q "PostgreSQL recovered" "$LOG" && it_fail "\"recovered\" before anything was committed"
