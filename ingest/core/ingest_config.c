@@ -3,6 +3,8 @@
  * adding one is one line. */
 #include "ingest_config.h"
 
+#include "conninfo.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,6 +39,9 @@ static const char usage[] =
 	"                        ingest stops because the lookup follows another\n"
 	"                        chain (a one-off: drop it from the next start)\n"
 	"  --log-level L         error, warn, info or debug (default info)\n"
+	"  --migrate-only        apply the sql/ migrations, then exit 0 (no\n"
+	"                        --lookup needed): run it before zws on a fresh\n"
+	"                        database, as docker-compose.yml does\n"
 	"  --help                this text\n";
 
 const char *ingest_config_usage(void)
@@ -168,6 +173,10 @@ static bool check_required(const struct ingest_config *cfg, char *err, size_t er
 		snprintf(err, errlen, "--db CONNINFO (or ZWS_DB) is required");
 		return false;
 	}
+	if (!conninfo_check(cfg->db, err, errlen))
+		return false;
+	if (cfg->migrate_only)
+		return true;
 	if (!cfg->lookup) {
 		snprintf(err, errlen, "--lookup URL (or ZWS_LOOKUP) is required");
 		return false;
@@ -188,6 +197,10 @@ enum config_result ingest_config_parse(int argc, char **argv, const char *env_db
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			cfg->help = true;
 			return CONFIG_HELP;
+		}
+		if (strcmp(argv[i], "--migrate-only") == 0) {
+			cfg->migrate_only = true;
+			continue;
 		}
 		if (!parse_one(argc, argv, &i, cfg, err, errlen))
 			return CONFIG_ERROR;

@@ -28,6 +28,7 @@ struct ingest_config {
 	uint64_t max_block_bytes;  /* what one block's rows may hold */
 	uint64_t rewind;           /* blocks to delete at start (0: none) */
 	enum log_level log_level;
+	bool migrate_only;         /* apply migrations and exit */
 	bool help;
 };
 
