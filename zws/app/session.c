@@ -400,11 +400,12 @@ struct session_msg *session_take_held(struct session *s)
 	return first;
 }
 
-/* Makes the assembly buffer hold at least need bytes. */
+/* Makes the assembly buffer exist and hold at least need bytes: a
+ * message that began with an empty fragment has one too. */
 static bool rx_reserve(struct session *s, size_t need)
 {
 	uint32_t cap = s->rx ? s->rx->cap : 0;
-	if (need <= cap)
+	if (s->rx && need <= cap)
 		return true;
 	size_t ncap = cap ? cap : SESSION_RX_FIRST;
 	while (ncap < need)

@@ -1,0 +1,101 @@
+/* zws against hostile clients: fragment sequences no browser sends,
+ * handshakes asking for what is not offered, input a strict server must
+ * refuse. Every case asserts what the client sees, and that zws keeps
+ * serving the well-behaved client beside it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char newblock[] = "{\"query\":\"NewBlock\"}";
+
+static struct it_ws *connected(int port)
+{
+	struct it_ws *ws = it_ws_connect(port, 5000);
+	cr_assert(ws, "handshake failed");
+	return ws;
+}
+
+static void expect_message(struct it_ws *ws, const char *want, const char *what)
+{
+	char *m = it_ws_recv(ws, 5000);
+	cr_assert(m, "%s: no message (close code %d)", what, it_ws_close_code(ws));
+	cr_assert_str_eq(m, want, "%s", what);
+	free(m);
+}
+
+static void expect_close(struct it_ws *ws, int code, const char *what)
+{
+	char *m = it_ws_recv(ws, 5000);
+	cr_assert_null(m, "%s: expected a close, got %.100s", what, m);
+	cr_assert_eq(it_ws_close_code(ws), code, "%s: closed with %d, not %d", what,
+		     it_ws_close_code(ws), code);
+}
+
+/* The subscriber beside the hostile ones still gets the next block. */
+static void still_serving(struct it_stack *s, struct it_ws *good, long long num)
+{
+	cr_assert_eq(it_lookup_produce(s->lookup_port, 1), num);
+	char buf[48];
+	snprintf(buf, sizeof(buf), "\"BlockNum\":\"%lld\"", num);
+	char *m = it_ws_recv(good, 15000);
+	cr_assert(m && strstr(m, buf), "NewBlock %lld did not arrive", num);
+	free(m);
+}
+
+Test(hostile, fragments_in_every_order_rfc6455_allows_or_forbids, .timeout = 90)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	struct it_ws *good = connected(s.zws_port);
+	cr_assert(it_ws_send(good, newblock));
+	expect_message(good, newblock, "subscribe");
+
+	/* An empty first fragment, then the query in a continuation. */
+	struct it_ws *ws = connected(s.zws_port);
+	cr_assert(it_ws_send_frame(ws, IT_WS_TEXT, false, "", 0));
+	cr_assert(it_ws_send_frame(ws, IT_WS_CONT, true, newblock, strlen(newblock)));
+	expect_message(ws, newblock, "empty first fragment");
+	/* Only empty fragments: an empty message, ignored like any other. */
+	cr_assert(it_ws_send_frame(ws, IT_WS_TEXT, false, "", 0));
+	cr_assert(it_ws_send_frame(ws, IT_WS_CONT, false, "", 0));
+	cr_assert(it_ws_send_frame(ws, IT_WS_CONT, true, "", 0));
+	cr_assert(it_ws_silent(ws, 300));
+	/* A ping between fragments is answered; the message still arrives. */
+	cr_assert(it_ws_send_frame(ws, IT_WS_TEXT, false, newblock, 8));
+	cr_assert(it_ws_send_frame(ws, IT_WS_PING, true, "hi", 2));
+	cr_assert(it_ws_send_frame(ws, IT_WS_CONT, false, "", 0));
+	cr_assert(it_ws_send_frame(ws, IT_WS_CONT, true, newblock + 8, strlen(newblock) - 8));
+	struct it_ws_frame f;
+	cr_assert(it_ws_recv_frame_raw(ws, &f, 5000));
+	cr_assert_eq(f.opcode, IT_WS_PONG);
+	cr_assert_str_eq(f.data, "hi");
+	it_ws_frame_free(&f);
+	expect_message(ws, newblock, "fragments around a ping");
+	it_ws_close(ws);
+
+	/* A continuation with nothing to continue: 1002. */
+	ws = connected(s.zws_port);
+	cr_assert(it_ws_send_frame(ws, IT_WS_CONT, true, newblock, strlen(newblock)));
+	expect_close(ws, 1002, "continuation without a start");
+	it_ws_close(ws);
+	/* A new text frame inside a fragmented message: 1002. */
+	ws = connected(s.zws_port);
+	cr_assert(it_ws_send_frame(ws, IT_WS_TEXT, false, "", 0));
+	cr_assert(it_ws_send_frame(ws, IT_WS_TEXT, true, newblock, strlen(newblock)));
+	expect_close(ws, 1002, "text frame inside a fragmented message");
+	it_ws_close(ws);
+	/* A fragmented control frame: 1002. */
+	ws = connected(s.zws_port);
+	cr_assert(it_ws_send_frame(ws, IT_WS_PING, false, "x", 1));
+	expect_close(ws, 1002, "fragmented ping");
+	it_ws_close(ws);
+
+	still_serving(&s, good, 1001);
+	it_ws_close(good);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
