@@ -99,3 +99,55 @@ Test(hostile, fragments_in_every_order_rfc6455_allows_or_forbids, .timeout = 90)
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+#define KEY "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+#define V13 "Sec-WebSocket-Version: 13\r\n"
+
+static void expect_refused(int port, const char *headers, int status, const char *what)
+{
+	char *head = NULL;
+	int got = it_ws_handshake(port, headers, &head, 5000);
+	cr_assert_eq(got, status, "%s: answered %d, not %d: %s", what, got, status, head ? head : "");
+	if (status == 426)
+		cr_assert(head && strstr(head, "\r\nSec-WebSocket-Version: 13\r\n"),
+			  "%s: 426 without the version zws speaks: %s", what, head);
+	free(head);
+}
+
+Test(hostile, internal_lws_protocols_cannot_be_asked_for, .timeout = 60)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	expect_refused(s.zws_port, KEY V13 "Sec-WebSocket-Protocol: zws-pg\r\n", 400, "zws-pg");
+	expect_refused(s.zws_port, KEY V13 "Sec-WebSocket-Protocol: zws-lookup\r\n", 400, "zws-lookup");
+	expect_refused(s.zws_port, KEY V13 "Sec-WebSocket-Protocol: zws-listen, zws\r\n", 400, "zws-listen");
+	/* Asking for zws itself is a session like any other. */
+	char *head = NULL;
+	cr_assert_eq(it_ws_handshake(s.zws_port, KEY V13 "Sec-WebSocket-Protocol: zws\r\n", &head, 5000), 101);
+	free(head);
+	struct it_ws *ws = connected(s.zws_port);
+	cr_assert(it_ws_send(ws, newblock));
+	expect_message(ws, newblock, "after the refusals");
+	cr_assert(it_log_wait(s.zws, "(1 clients)", 1000), "refused handshakes counted as clients");
+	it_ws_close(ws);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
+Test(hostile, handshakes_rfc6455_refuses_get_426_or_400, .timeout = 60)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	expect_refused(s.zws_port, KEY "Sec-WebSocket-Version: 8\r\n", 426, "version 8");
+	expect_refused(s.zws_port, KEY, 426, "no version");
+	expect_refused(s.zws_port, "Sec-WebSocket-Key: abc\r\n" V13, 400, "3-byte key");
+	expect_refused(s.zws_port, V13, 400, "no key");
+	struct it_ws *ws = connected(s.zws_port);
+	cr_assert(it_ws_send(ws, newblock));
+	expect_message(ws, newblock, "after the refusals");
+	it_ws_close(ws);
+	it_stack_stop(&s);
+	it_mark_passed();
+}

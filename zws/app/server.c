@@ -16,6 +16,7 @@
 #include "contracts.h"
 #include "evloop.h"
 #include "fanout.h"
+#include "handshake.h"
 #include "log.h"
 #include "peers.h"
 #include "pgfeed.h"
@@ -83,12 +84,17 @@ static int ws_closed(struct zws *app, struct session *s)
 	return 0;
 }
 
+/* lws protocols that serve zws itself, never a client (see protocols). */
+static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-lookup", NULL };
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		       size_t len)
 {
 	struct zws *app = lws_context_user(lws_get_context(wsi));
 	struct session *s = user;
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return handshake_confirm(wsi, internal_protocols);
 	case LWS_CALLBACK_ESTABLISHED:
 		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
