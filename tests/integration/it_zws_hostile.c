@@ -151,3 +151,36 @@ Test(hostile, handshakes_rfc6455_refuses_get_426_or_400, .timeout = 60)
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+static void expect_invalid_query(struct it_ws *ws, const char *text, size_t len)
+{
+	cr_assert(it_ws_send_frame(ws, IT_WS_TEXT, true, text, len));
+	expect_message(ws, "{\"type\":\"Error\",\"error\":\"invalid query field\"}", text);
+}
+
+Test(hostile, strict_input_is_refused_or_closed, .timeout = 60)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	struct it_ws *ws = connected(s.zws_port);
+	expect_invalid_query(ws, "{\"query\":\"NewBlock\\u0000junk\"}", 30);
+	expect_invalid_query(ws, "{\"query\":\"NewBlock\"}\0", 21);
+	expect_invalid_query(ws, "{\"query\":\"NewBlock\",\"query\":\"NewBlock\"}", 39);
+	expect_invalid_query(ws, "{\"query\":\"NewBlock\",\"x\":NaN}", 28);
+	cr_assert(it_ws_send(ws, newblock));
+	expect_message(ws, newblock, "a valid query after the refused ones");
+	/* A close code no endpoint may send is answered 1002, not echoed. */
+	const unsigned char code5000[2] = { 5000 >> 8, 5000 & 0xff };
+	cr_assert(it_ws_send_frame(ws, IT_WS_CLOSE, true, code5000, 2));
+	expect_close(ws, 1002, "close with 5000");
+	it_ws_close(ws);
+	/* A valid one is echoed as before. */
+	ws = connected(s.zws_port);
+	const unsigned char code4000[2] = { 4000 >> 8, 4000 & 0xff };
+	cr_assert(it_ws_send_frame(ws, IT_WS_CLOSE, true, code4000, 2));
+	expect_close(ws, 4000, "close with 4000");
+	it_ws_close(ws);
+	it_stack_stop(&s);
+	it_mark_passed();
+}

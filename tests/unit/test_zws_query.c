@@ -118,3 +118,36 @@ Test(zws_query, error_messages_are_exact)
 	}
 	buf_free(&b);
 }
+
+/* Input a strict server refuses: the lengths are explicit, so a NUL is
+ * part of what arrived. */
+Test(zws_query, strict_input_is_an_invalid_query)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+	} bad[] = {
+		{ "{\"query\":\"NewBlock\\u0000junk\"}", 30 },
+		{ "{\"query\":\"NewBlock\"}\0", 21 },
+		{ "{\"query\":\"NewBlock\"}\0 ", 22 },
+		{ "{\"query\":\"NewBlock\",\"query\":\"NewBlock\"}", 39 },
+		{ "{\"query\":\"NewBlock\",\"x\":1,\"x\":2}", 32 },
+		{ "{\"query\":\"NewBlock\",\"x\":NaN}", 28 },
+		{ "{\"query\":\"NewBlock\",\"x\":[Infinity]}", 35 },
+		{ "{\"query\":\"NewBlock\",\"x\":{\"y\":-Infinity}}", 40 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct query q;
+		cr_expect_eq(query_parse(bad[i].text, bad[i].len, &q), QUERY_ERR_QUERY, "case %zu: %s", i,
+			     bad[i].text);
+		query_clear(&q);
+	}
+	struct query q;
+	cr_expect_eq(query_parse("{\"query\":\"Unsubscribe\",\"type\":\"NewBlock\\u0000\"}", 47, &q), QUERY_ERR_TYPE);
+	query_clear(&q);
+	/* Same keys at different depths, and a key-like string inside a value,
+	 * are not duplicates. */
+	const char *ok = "{\"query\":\"NewBlock\",\"x\":{\"query\":1},\"y\":[\"query\",\"a\\\":\"]}";
+	cr_expect_eq(query_parse(ok, strlen(ok), &q), QUERY_OK);
+	query_clear(&q);
+}

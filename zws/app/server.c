@@ -105,6 +105,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return session_writeable(s);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		return session_peer_close(s, in, len);
 	case LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL:
 		if (s && s->app)
 			session_lws_closing(s);

@@ -259,6 +259,30 @@ void session_lws_closing(struct session *s)
 	s->lws_closing = true;
 }
 
+/* RFC 6455 section 7.4: codes a close frame may carry. lws 4.1.6 turns
+ * most others into 1002 itself but echoes 5000 and above. */
+static bool close_code_valid(unsigned code)
+{
+	if (code >= 3000 && code <= 4999)
+		return true;
+	return code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006;
+}
+
+int session_peer_close(struct session *s, void *in, size_t len)
+{
+	if (s && s->app)
+		session_lws_closing(s);
+	unsigned char *p = in;
+	if (len == 1)
+		return -1; /* no code fits: hang up */
+	if (len >= 2 && !close_code_valid((unsigned)p[0] << 8 | p[1])) {
+		/* lws echoes this payload as its close: make it a 1002. */
+		p[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
+		p[1] = LWS_CLOSE_STATUS_PROTOCOL_ERR & 0xff;
+	}
+	return 0;
+}
+
 /* Most replies a client may leave unread: a burst the rate limit allows. */
 static unsigned reply_max(const struct session *s)
 {
