@@ -6,6 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -181,6 +186,69 @@ Test(hostile, strict_input_is_refused_or_closed, .timeout = 60)
 	cr_assert(it_ws_send_frame(ws, IT_WS_CLOSE, true, code4000, 2));
 	expect_close(ws, 4000, "close with 4000");
 	it_ws_close(ws);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
+/* A connection that has sent part of an upgrade request. */
+static int half_open(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	static const char start[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+	cr_assert_eq(send(fd, start, sizeof(start) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(start) - 1);
+	return fd;
+}
+
+/* Each still-open half-open connection sends one more byte; returns how
+ * many zws has closed. */
+static int dribble(const int *fd, int n)
+{
+	int closed = 0;
+	for (int i = 0; i < n; i++) {
+		char c;
+		struct pollfd p = { .fd = fd[i], .events = POLLIN };
+		if (poll(&p, 1, 0) == 1 && recv(fd[i], &c, 1, MSG_DONTWAIT) <= 0)
+			closed++;
+		else
+			(void)!send(fd[i], "a", 1, MSG_NOSIGNAL);
+	}
+	return closed;
+}
+
+#define HALF_OPEN 150
+
+Test(hostile, half_open_handshakes_do_not_lock_new_clients_out, .timeout = 90)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	int fd[HALF_OPEN];
+	for (int i = 0; i < HALF_OPEN; i++)
+		fd[i] = half_open(s.zws_port);
+	dribble(fd, HALF_OPEN);
+	/* While all of them dribble, new clients still get in at once. */
+	for (int i = 0; i < 10; i++) {
+		long long t0 = it_now_ms();
+		struct it_ws *ws = it_ws_connect(s.zws_port, 3000);
+		cr_assert(ws, "client %d could not finish its handshake within 3 s beside %d half-open ones",
+			  i, HALF_OPEN);
+		cr_assert(it_ws_send(ws, newblock));
+		expect_message(ws, newblock, "a client beside the half-open ones");
+		cr_log_info("client %d in after %lld ms", i, it_now_ms() - t0);
+		it_ws_close(ws);
+		dribble(fd, HALF_OPEN);
+	}
+	/* And the half-open ones are hung up on, dribbling or not. */
+	int closed = 0;
+	for (long long end = it_now_ms() + 15000; closed < HALF_OPEN && it_now_ms() < end; usleep(500000))
+		closed = dribble(fd, HALF_OPEN);
+	cr_assert_eq(closed, HALF_OPEN, "%d of %d half-open connections still open after 15 s", HALF_OPEN - closed,
+		     HALF_OPEN);
+	for (int i = 0; i < HALF_OPEN; i++)
+		close(fd[i]);
 	it_stack_stop(&s);
 	it_mark_passed();
 }

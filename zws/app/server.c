@@ -40,8 +40,13 @@
 #define SERVER_TX_PACKET (1u << 20)
 /* Handshakes parsed at once; each holds a header table (about 5 KB) only
  * while its upgrade request is read. More wait for a free table. Bounding
- * them keeps a connection burst from leaving the heap full of holes. */
-#define SERVER_HEADER_TABLES 64
+ * them keeps a connection burst from leaving the heap full of holes; the
+ * bound is well above what slow or hostile clients can hold at once
+ * within SERVER_HANDSHAKE_SECS each, so new clients still get a table. */
+#define SERVER_HEADER_TABLES 512
+/* How long a connection may take to send its upgrade request once it
+ * holds a header table: one that dribbles is hung up on after this. */
+#define SERVER_HANDSHAKE_SECS 5
 #define SERVER_SHUTDOWN_GRACE_US ((lws_usec_t)3 * 1000 * 1000)
 
 static volatile sig_atomic_t stop_requested;
@@ -222,6 +227,7 @@ static struct lws_context *create_context(struct zws *app, struct evloop *loop)
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.retry_and_idle_policy = &idle_policy;
 	info.max_http_header_pool = SERVER_HEADER_TABLES;
+	info.timeout_secs_ah_idle = SERVER_HANDSHAKE_SECS;
 	evloop_configure(loop, &info);
 	return lws_create_context(&info);
 }
