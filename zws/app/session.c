@@ -61,6 +61,8 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 	s->sub.id = ++app->next_session_id;
 	s->rate_tokens = app->cfg->rate_limit * 1000;
 	s->rate_ms = clock_now_ms();
+	s->check_tokens = app->cfg->max_addresses;
+	s->check_s = (uint16_t)clock_now_s();
 	keepalive_heard(&app->keepalive, &s->alive, clock_now_s());
 	app->nsessions++;
 	log_info(SESSION_FMT "connected (%zu clients)", SESSION_ARGS(s), app->nsessions);

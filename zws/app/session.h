@@ -84,6 +84,8 @@ struct session {
 	bool lws_closing : 1;        /* lws is closing the connection: write nothing */
 	bool rate_noted : 1;         /* the client was told it hit the limit */
 	bool rx_binary : 1;          /* the message arriving is binary */
+	uint16_t check_s;            /* clock_now_s() of the last refill, mod 2^16 */
+	uint32_t check_tokens;       /* addresses it may still have checked */
 };
 
 #define SESSION_STALL_MS 1000

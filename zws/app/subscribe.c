@@ -15,6 +15,8 @@
 #include "contracts.h"
 #include "log.h"
 
+#define SUBSCRIBE_CHECK_WINDOW_S 60
+
 static void reply_error(struct session *s, enum query_error e)
 {
 	char msg[96];
@@ -40,6 +42,27 @@ static bool rate_take(struct session *s)
 		return false;
 	}
 	s->rate_tokens = (unsigned)(tokens - 1000);
+	return true;
+}
+
+/* The contract-check budget: every address of an EventLog query may cost
+ * a lookup request and a row in the contracts table, so one connection
+ * may have --max-addresses of them checked per SUBSCRIBE_CHECK_WINDOW_S,
+ * refilled evenly; a client that subscribes once, or changes its list
+ * now and then, never meets it. */
+static bool checks_take(struct session *s, size_t n)
+{
+	uint32_t cap = s->app->cfg->max_addresses;
+	uint16_t now = (uint16_t)clock_now_s(), since = (uint16_t)(now - s->check_s);
+	uint64_t tokens = s->check_tokens + (uint64_t)since * cap / SUBSCRIBE_CHECK_WINDOW_S;
+	if (tokens >= cap || since >= SUBSCRIBE_CHECK_WINDOW_S)
+		tokens = cap;
+	if (tokens != s->check_tokens)
+		s->check_s = now; /* the fraction of a token not yet earned is lost */
+	s->check_tokens = (uint32_t)tokens;
+	if (n > tokens)
+		return false;
+	s->check_tokens -= (uint32_t)n;
 	return true;
 }
 
@@ -217,7 +240,10 @@ void subscribe_message(struct session *s, const char *text, size_t len, bool bin
 		unsubscribe(s, q.topic, text, len);
 		break;
 	case QUERY_EVENTLOG:
-		start_eventlog(s, &q, text, len);
+		if (!checks_take(s, q.naddresses))
+			reply_error(s, QUERY_ERR_CHECKS);
+		else
+			start_eventlog(s, &q, text, len);
 		break;
 	}
 	query_clear(&q);
