@@ -300,3 +300,38 @@ Test(hostile, one_connection_cannot_make_zws_check_addresses_without_bound, .tim
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+Test(hostile, addresses_held_across_the_process_are_bounded, .timeout = 60)
+{
+	static const char *const zws_args[] = { "--max-total-addresses", "3", NULL };
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000, .zws_args = zws_args };
+	it_stack_start(&s, &o);
+	static const char two_a[] = "{\"query\":\"TxnLog\",\"addresses\":[\"0x000000000000000000000000000000000000000a\","
+				    "\"0x000000000000000000000000000000000000000b\"]}";
+	static const char two_c[] = "{\"query\":\"TxnLog\",\"addresses\":[\"0x000000000000000000000000000000000000000c\","
+				    "\"0x000000000000000000000000000000000000000d\"]}";
+	static const char full[] =
+		"{\"type\":\"Error\",\"error\":\"server address limit reached (limit 3 across all connections)\"}";
+	struct it_ws *a = connected(s.zws_port), *b = connected(s.zws_port);
+	cr_assert(it_ws_send(a, two_a));
+	expect_message(a, two_a, "the first two addresses");
+	cr_assert(it_ws_send(b, two_c));
+	expect_message(b, full, "two more past the limit of three");
+	/* Once the first client leaves, its addresses are free again. */
+	it_ws_close(a);
+	long long end = it_now_ms() + 5000;
+	char *m = NULL;
+	do {
+		free(m);
+		usleep(100000);
+		cr_assert(it_ws_send(b, two_c));
+		m = it_ws_recv(b, 5000);
+		cr_assert(m);
+	} while (strcmp(m, two_c) != 0 && it_now_ms() < end);
+	cr_assert_str_eq(m, two_c);
+	free(m);
+	it_ws_close(b);
+	it_stack_stop(&s);
+	it_mark_passed();
+}

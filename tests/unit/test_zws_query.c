@@ -110,6 +110,7 @@ Test(zws_query, error_messages_are_exact)
 		{ QUERY_ERR_NO_CONTRACT, 0, "{\"type\":\"Error\",\"error\":\"no contract found in list\"}" },
 		{ QUERY_ERR_TOO_MANY, 1000, "{\"type\":\"Error\",\"error\":\"too many addresses (limit 1000 per connection)\"}" },
 		{ QUERY_ERR_RATE, 20, "{\"type\":\"Error\",\"error\":\"rate limit exceeded (limit 20 queries per second)\"}" },
+		{ QUERY_ERR_FULL, 1000000, "{\"type\":\"Error\",\"error\":\"server address limit reached (limit 1000000 across all connections)\"}" },
 		{ QUERY_ERR_CHECKS, 1000, "{\"type\":\"Error\",\"error\":\"too many contract checks (limit 1000 addresses per minute per connection)\"}" },
 	};
 	struct buf b = BUF_INIT;

@@ -53,7 +53,7 @@ struct zws {
 	struct peers *peers;      /* the sessions' peer addresses */
 
 	/* Error replies, built once. */
-	struct frame *errors[QUERY_ERR_CHECKS + 1];
+	struct frame *errors[QUERY_ERR_FULL + 1];
 
 	/* Fan-out scratch, reused every block: the plan, the pieces of the
 	 * message being sent, the rest of a partial write. */

@@ -205,8 +205,10 @@ static bool build_errors(struct zws *app)
 {
 	struct buf b = BUF_INIT;
 	bool ok = true;
-	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_CHECKS; e++) {
-		unsigned limit = e == QUERY_ERR_RATE ? app->cfg->rate_limit : app->cfg->max_addresses;
+	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_FULL; e++) {
+		unsigned limit = e == QUERY_ERR_RATE ? app->cfg->rate_limit
+			       : e == QUERY_ERR_FULL ? app->cfg->max_total_addresses
+						     : app->cfg->max_addresses;
 		ok = query_error_json((enum query_error)e, limit, &b) &&
 		     (app->errors[e] = frame_new(b.data, b.len)) != NULL;
 	}
@@ -266,7 +268,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);
-	for (int e = 0; e <= QUERY_ERR_CHECKS; e++)
+	for (int e = 0; e <= QUERY_ERR_FULL; e++)
 		frame_unref(app->errors[e]);
 	fanout_plan_free(&app->plan);
 	text_parts_free(&app->parts);

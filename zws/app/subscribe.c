@@ -80,14 +80,21 @@ static void restart_topic(struct session *s, enum topic t)
 
 /* Addresses the session would hold after adding these to t. Topics an
  * Unsubscribe is ending do not count: they are gone after the next block. */
-static size_t total_after(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
-			  size_t n, const bool *keep)
+/* Addresses s holds now, not counting topics it is leaving. */
+static size_t held_now(const struct session *s)
 {
 	size_t total = 0;
 	if (!(s->ending & TOPIC_BIT(TOPIC_EVENTLOG)))
 		total += s->sub.count[SUBS_EVENTLOG];
 	if (!(s->ending & TOPIC_BIT(TOPIC_TXNLOG)))
 		total += s->sub.count[SUBS_TXNLOG];
+	return total;
+}
+
+static size_t total_after(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
+			  size_t n, const bool *keep)
+{
+	size_t total = held_now(s);
 	bool replacing = s->ending & TOPIC_BIT(t);
 	for (size_t i = 0; i < n; i++)
 		if ((!keep || keep[i]) && (replacing || !subs_has(&s->sub, index_of(t), addrs[i])))
@@ -99,8 +106,16 @@ static size_t total_after(struct session *s, enum topic t, const uint8_t (*addrs
 static void subscribe_addresses(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
 				size_t n, const bool *keep, const char *text, size_t len)
 {
-	if (total_after(s, t, addrs, n, keep) > s->app->cfg->max_addresses) {
+	size_t after = total_after(s, t, addrs, n, keep), before = held_now(s);
+	if (after > s->app->cfg->max_addresses) {
 		reply_error(s, QUERY_ERR_TOO_MANY);
+		return;
+	}
+	/* Every connection's addresses cost memory; all of them together are
+	 * bounded too. */
+	size_t process = s->app->index[SUBS_EVENTLOG].links + s->app->index[SUBS_TXNLOG].links;
+	if (after > before && process + (after - before) > s->app->cfg->max_total_addresses) {
+		reply_error(s, QUERY_ERR_FULL);
 		return;
 	}
 	restart_topic(s, t);

@@ -191,6 +191,9 @@ void query_error_text(enum query_error e, unsigned limit, char *out, size_t outl
 	case QUERY_ERR_RATE:
 		snprintf(out, outlen, "rate limit exceeded (limit %u queries per second)", limit);
 		break;
+	case QUERY_ERR_FULL:
+		snprintf(out, outlen, "server address limit reached (limit %u across all connections)", limit);
+		break;
 	case QUERY_ERR_CHECKS:
 		snprintf(out, outlen, "too many contract checks (limit %u addresses per minute per connection)",
 			 limit);
