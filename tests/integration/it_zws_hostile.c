@@ -335,3 +335,29 @@ Test(hostile, addresses_held_across_the_process_are_bounded, .timeout = 60)
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+Test(hostile, not_a_contract_answers_are_forgotten_once_stale, .timeout = 60)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	long long contracts = it_db_count(s.db, "SELECT count(*) FROM contracts WHERE is_contract");
+	it_db_exec(s.db, "INSERT INTO contracts (address, is_contract, source, checked_at) VALUES"
+			 " ('0x00000000000000000000000000000000000000e1', false, 'lookup', now() - interval '11 minutes'),"
+			 " ('0x00000000000000000000000000000000000000e2', false, 'lookup', now() - interval '1 minute')");
+	struct it_ws *ws = connected(s.zws_port);
+	char *q = made_up_eventlog(100, 1);
+	cr_assert(it_ws_send(ws, q));
+	expect_message(ws, "{\"type\":\"Error\",\"error\":\"no contract found in list\"}", "a made-up address");
+	free(q);
+	it_ws_close(ws);
+	long long stale = -1;
+	for (long long end = it_now_ms() + 5000; stale != 0 && it_now_ms() < end; usleep(100000))
+		stale = it_db_count(s.db, "SELECT count(*) FROM contracts WHERE address LIKE '0x%e1'");
+	cr_assert_eq(stale, 0, "the stale answer is still stored");
+	cr_assert_eq(it_db_count(s.db, "SELECT count(*) FROM contracts WHERE NOT is_contract"), 2,
+		     "the fresh answer and the new one stay");
+	cr_assert_eq(it_db_count(s.db, "SELECT count(*) FROM contracts WHERE is_contract"), contracts);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
