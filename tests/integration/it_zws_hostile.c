@@ -267,36 +267,37 @@ static char *made_up_eventlog(int first, int n)
 
 Test(hostile, one_connection_cannot_make_zws_check_addresses_without_bound, .timeout = 60)
 {
-	static const char *const zws_args[] = { "--max-addresses", "10", NULL };
+	/* A budget of 4 times 3 addresses a minute. */
+	static const char *const zws_args[] = { "--max-addresses", "3", NULL };
 	struct it_stack s;
 	struct it_stack_opts o = { .height = 1000, .zws_args = zws_args };
 	it_stack_start(&s, &o);
 	struct it_ws *ws = connected(s.zws_port);
 	static const char none[] = "{\"type\":\"Error\",\"error\":\"no contract found in list\"}";
 	static const char budget[] =
-		"{\"type\":\"Error\",\"error\":\"too many contract checks (limit 10 addresses per minute per connection)\"}";
-	char *q = made_up_eventlog(0, 6);
+		"{\"type\":\"Error\",\"error\":\"too many contract checks (limit 12 addresses per minute per connection)\"}";
+	char *q = made_up_eventlog(0, 8);
 	cr_assert(it_ws_send(ws, q));
-	expect_message(ws, none, "6 addresses checked");
+	expect_message(ws, none, "8 addresses checked");
 	free(q);
-	q = made_up_eventlog(6, 6);
+	q = made_up_eventlog(8, 6);
 	cr_assert(it_ws_send(ws, q));
 	expect_message(ws, budget, "6 more within the minute");
 	free(q);
-	q = made_up_eventlog(12, 4);
+	q = made_up_eventlog(14, 4);
 	cr_assert(it_ws_send(ws, q));
 	expect_message(ws, none, "the 4 left of the budget");
 	free(q);
 	/* Another connection has its own budget. */
 	struct it_ws *other = connected(s.zws_port);
-	q = made_up_eventlog(16, 10);
+	q = made_up_eventlog(18, 12);
 	cr_assert(it_ws_send(other, q));
 	expect_message(other, none, "another connection");
 	free(q);
 	it_ws_close(other);
 	it_ws_close(ws);
-	cr_assert_eq(it_db_count(s.db, "SELECT count(*) FROM contracts WHERE NOT is_contract"), 20,
-		     "only the 20 addresses within budget were checked");
+	cr_assert_eq(it_db_count(s.db, "SELECT count(*) FROM contracts WHERE NOT is_contract"), 24,
+		     "only the 24 addresses within budget were checked");
 	it_stack_stop(&s);
 	it_mark_passed();
 }

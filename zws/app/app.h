@@ -31,6 +31,10 @@ struct listener;
 struct peers;
 struct session_hooks;
 
+/* EventLog addresses one connection may have checked per minute, per
+ * address it may hold (subscribe.c). */
+#define ZWS_CHECKS_PER_ADDRESS 4
+
 struct zws {
 	const struct zws_config *cfg;
 	struct lws_context *context;

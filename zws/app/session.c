@@ -61,7 +61,7 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 	s->sub.id = ++app->next_session_id;
 	s->rate_tokens = app->cfg->rate_limit * 1000;
 	s->rate_ms = clock_now_ms();
-	s->check_tokens = app->cfg->max_addresses;
+	s->check_tokens = app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS;
 	s->check_s = (uint16_t)clock_now_s();
 	keepalive_heard(&app->keepalive, &s->alive, clock_now_s());
 	app->nsessions++;

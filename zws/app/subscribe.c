@@ -47,12 +47,12 @@ static bool rate_take(struct session *s)
 
 /* The contract-check budget: every address of an EventLog query may cost
  * a lookup request and a row in the contracts table, so one connection
- * may have --max-addresses of them checked per SUBSCRIBE_CHECK_WINDOW_S,
- * refilled evenly; a client that subscribes once, or changes its list
- * now and then, never meets it. */
+ * may have ZWS_CHECKS_PER_ADDRESS times --max-addresses of them checked
+ * per SUBSCRIBE_CHECK_WINDOW_S, refilled evenly; a client that subscribes
+ * once, or changes its list now and then, never meets it. */
 static bool checks_take(struct session *s, size_t n)
 {
-	uint32_t cap = s->app->cfg->max_addresses;
+	uint32_t cap = s->app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS;
 	uint16_t now = (uint16_t)clock_now_s(), since = (uint16_t)(now - s->check_s);
 	uint64_t tokens = s->check_tokens + (uint64_t)since * cap / SUBSCRIBE_CHECK_WINDOW_S;
 	if (tokens >= cap || since >= SUBSCRIBE_CHECK_WINDOW_S)
