@@ -10,6 +10,11 @@
 #include "follower.h"
 #include "log.h"
 
+static const char *env(const char *name)
+{
+	return getenv(name);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	follower_stop(arg);
@@ -19,7 +24,7 @@ int main(int argc, char **argv)
 {
 	struct ingest_config cfg;
 	char err[512];
-	switch (ingest_config_parse(argc, argv, getenv("ZWS_DB"), getenv("ZWS_LOOKUP"), &cfg, err, sizeof(err))) {
+	switch (ingest_config_parse(argc, argv, env, &cfg, err, sizeof(err))) {
 	case CONFIG_HELP:
 		fputs(ingest_config_usage(), stdout);
 		return 0;
