@@ -2,7 +2,10 @@
  * time (evhttp does not pipeline), so "in flight" equals "busy
  * connections". After a failed request, or when an https connection has
  * been closed, the connection is rebuilt before its next use: an OpenSSL
- * bufferevent cannot be reconnected. */
+ * bufferevent cannot be reconnected. A request that got no answer says
+ * why in words an operator can act on: the host name did not resolve,
+ * the connection was refused, it timed out, TLS refused the peer, or the
+ * connection closed. */
 #include "lookup.h"
 
 #include <event2/buffer.h>
@@ -12,6 +15,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -28,7 +33,9 @@ struct lookup_conn {
 	bool stale; /* rebuild before the next request */
 	enum evhttp_request_error req_error;
 	bool req_failed;
+	int connect_errno;   /* errno when the connection failed (ECONNREFUSED, ...) */
 	char tls_error[160]; /* why the TLS handshake failed, for the log */
+	char why[400];       /* the words for a request that got no answer */
 	lookup_cb cb;
 	void *arg;
 };
@@ -210,11 +217,58 @@ static void note_tls_error(struct lookup_conn *c)
 		;
 }
 
+/* The resolver's error for the last connect, 0 when the name resolved
+ * (or none was needed). */
+static int dns_error(struct lookup_conn *c)
+{
+	struct bufferevent *bev = c->evcon ? evhttp_connection_get_bufferevent(c->evcon) : NULL;
+	return bev ? bufferevent_socket_get_dns_error(bev) : 0;
+}
+
+/* Why a request got no answer: its kind, the words (in c->why) and
+ * whether only a configuration change fixes it. */
+static enum lookup_failure explain_failure(struct lookup_conn *c, bool *misconfigured)
+{
+	const char *host = c->lk->url.host;
+	int dns = dns_error(c);
+	*misconfigured = false;
+	if (dns != 0) {
+		*misconfigured = dns == EVUTIL_EAI_NONAME;
+		snprintf(c->why, sizeof(c->why), "%shost name %s does not resolve (%s)",
+			 *misconfigured ? "misconfiguration: " : "", host, evutil_gai_strerror(dns));
+		return LOOKUP_FAILURE_DNS;
+	}
+	if (c->req_failed && c->tls_error[0]) {
+		snprintf(c->why, sizeof(c->why), "%s", c->tls_error);
+		return LOOKUP_FAILURE_TLS;
+	}
+	if (c->connect_errno == ECONNREFUSED) {
+		snprintf(c->why, sizeof(c->why), "connection refused (nothing listens on %s:%d?)", host,
+			 c->lk->url.port);
+		return LOOKUP_FAILURE_REFUSED;
+	}
+	if (c->req_failed && c->req_error == EVREQ_HTTP_TIMEOUT) {
+		snprintf(c->why, sizeof(c->why), "timed out after %dms", c->lk->timeout_ms);
+		return LOOKUP_FAILURE_TIMEOUT;
+	}
+	if (c->req_failed && c->req_error == EVREQ_HTTP_EOF) {
+		snprintf(c->why, sizeof(c->why), "connection closed before an answer");
+		return LOOKUP_FAILURE_CLOSED;
+	}
+	snprintf(c->why, sizeof(c->why), "%s%s%s", c->req_failed ? request_error_text(c->req_error)
+		 : "could not connect", c->connect_errno ? ": " : "",
+		 c->connect_errno ? strerror(c->connect_errno) : "");
+	return LOOKUP_FAILURE_CONNECT;
+}
+
 static void request_error(enum evhttp_request_error e, void *arg)
 {
 	struct lookup_conn *c = arg;
 	c->req_failed = true;
 	c->req_error = e;
+	if (!c->connect_errno && (errno == ECONNREFUSED || errno == ETIMEDOUT || errno == EHOSTUNREACH ||
+				  errno == ENETUNREACH))
+		c->connect_errno = errno;
 	note_tls_error(c);
 }
 
@@ -222,11 +276,14 @@ static void request_done(struct evhttp_request *req, void *arg)
 {
 	struct lookup_conn *c = arg;
 	struct lookup_response resp = { 0 };
+	int saved_errno = errno;
 	resp.status = req ? evhttp_request_get_response_code(req) : 0;
 	if (resp.status == 0 || c->req_failed) {
+		if (!c->req_failed && !c->connect_errno)
+			c->connect_errno = saved_errno == ECONNREFUSED ? ECONNREFUSED : 0;
 		resp.status = 0;
-		resp.error = c->req_failed && c->tls_error[0] ? c->tls_error
-			     : c->req_failed ? request_error_text(c->req_error) : "connection failed";
+		resp.failure = explain_failure(c, &resp.misconfigured);
+		resp.error = c->why;
 		c->stale = true;
 	} else {
 		struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -276,6 +333,7 @@ bool lookup_post(struct lookup *lk, const char *body, size_t len, lookup_cb cb, 
 	evhttp_add_header(h, "Accept", "application/json");
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	c->req_failed = false;
+	c->connect_errno = 0;
 	c->cb = cb;
 	c->arg = arg;
 	c->busy = true;

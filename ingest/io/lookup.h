@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "diagnose.h"
+
 struct event_base;
 struct lookup;
 
@@ -15,6 +17,8 @@ struct lookup_response {
 	const char *body;  /* valid during the callback only */
 	size_t len;
 	const char *error; /* why no response arrived (status 0) */
+	enum lookup_failure failure; /* status 0: the kind (timeout, refused, dns, ...) */
+	bool misconfigured;          /* status 0: a host name that does not exist */
 };
 
 typedef void (*lookup_cb)(const struct lookup_response *resp, void *arg);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ingest_health.h"
+
 struct event_base;
 struct ingest_block;
 struct store;
@@ -26,6 +28,15 @@ struct store_commit {
 };
 
 typedef void (*store_wake_cb)(void *arg);
+
+/* The store's connection and role, for /healthz and /metrics. */
+struct store_status {
+	enum ingest_pg_state pg;
+	enum ingest_role role;     /* LEADER: holds the leader lock (leader_lock.h) */
+	int leader_pid;            /* STANDBY: the leader's backend pid, 0 unknown */
+	bool misconfigured;        /* PG_DOWN because of the configuration */
+	char error[512];           /* PG_DOWN: why, one line */
+};
 
 /* Starts the thread; it connects, migrates and reads the cursor, then
  * wakes the loop. */
@@ -49,6 +60,9 @@ bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, b
 /* Moves up to max commit records into out; returns how many. Also frees
  * the blocks committed so far: call it from the thread that submits. */
 size_t store_take_commits(struct store *s, struct store_commit *out, size_t max);
+
+/* A copy of the current status; any thread. */
+void store_status(struct store *s, struct store_status *out);
 
 /* Blocks queued and not yet committed. */
 size_t store_backlog(struct store *s);
