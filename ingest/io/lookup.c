@@ -16,12 +16,12 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
-#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "log.h"
 #include "url.h"
@@ -33,7 +33,9 @@ struct lookup_conn {
 	bool stale; /* rebuild before the next request */
 	enum evhttp_request_error req_error;
 	bool req_failed;
-	int connect_errno;   /* errno when the connection failed (ECONNREFUSED, ...) */
+	bool connect_refused;
+	bool connect_timed_out;
+	struct timeval sent_at; /* when the request was handed to evhttp */
 	char tls_error[160]; /* why the TLS handshake failed, for the log */
 	char why[400];       /* the words for a request that got no answer */
 	lookup_cb cb;
@@ -242,12 +244,12 @@ static enum lookup_failure explain_failure(struct lookup_conn *c, bool *misconfi
 		snprintf(c->why, sizeof(c->why), "%s", c->tls_error);
 		return LOOKUP_FAILURE_TLS;
 	}
-	if (c->connect_errno == ECONNREFUSED) {
+	if (c->connect_refused) {
 		snprintf(c->why, sizeof(c->why), "connection refused (nothing listens on %s:%d?)", host,
 			 c->lk->url.port);
 		return LOOKUP_FAILURE_REFUSED;
 	}
-	if (c->req_failed && c->req_error == EVREQ_HTTP_TIMEOUT) {
+	if (c->connect_timed_out || (c->req_failed && c->req_error == EVREQ_HTTP_TIMEOUT)) {
 		snprintf(c->why, sizeof(c->why), "timed out after %dms", c->lk->timeout_ms);
 		return LOOKUP_FAILURE_TIMEOUT;
 	}
@@ -255,10 +257,15 @@ static enum lookup_failure explain_failure(struct lookup_conn *c, bool *misconfi
 		snprintf(c->why, sizeof(c->why), "connection closed before an answer");
 		return LOOKUP_FAILURE_CLOSED;
 	}
-	snprintf(c->why, sizeof(c->why), "%s%s%s", c->req_failed ? request_error_text(c->req_error)
-		 : "could not connect", c->connect_errno ? ": " : "",
-		 c->connect_errno ? strerror(c->connect_errno) : "");
+	snprintf(c->why, sizeof(c->why), "%s", request_error_text(c->req_error));
 	return LOOKUP_FAILURE_CONNECT;
+}
+
+static long elapsed_ms(const struct timeval *since)
+{
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	return (long)(now.tv_sec - since->tv_sec) * 1000 + (long)(now.tv_usec - since->tv_usec) / 1000;
 }
 
 static void request_error(enum evhttp_request_error e, void *arg)
@@ -266,9 +273,6 @@ static void request_error(enum evhttp_request_error e, void *arg)
 	struct lookup_conn *c = arg;
 	c->req_failed = true;
 	c->req_error = e;
-	if (!c->connect_errno && (errno == ECONNREFUSED || errno == ETIMEDOUT || errno == EHOSTUNREACH ||
-				  errno == ENETUNREACH))
-		c->connect_errno = errno;
 	note_tls_error(c);
 }
 
@@ -276,11 +280,15 @@ static void request_done(struct evhttp_request *req, void *arg)
 {
 	struct lookup_conn *c = arg;
 	struct lookup_response resp = { 0 };
-	int saved_errno = errno;
 	resp.status = req ? evhttp_request_get_response_code(req) : 0;
 	if (resp.status == 0 || c->req_failed) {
-		if (!c->req_failed && !c->connect_errno)
-			c->connect_errno = saved_errno == ECONNREFUSED ? ECONNREFUSED : 0;
+		/* libevent 2.1 ends a request without calling its error callback
+		 * when the connection could not be made (its cleanup path, errno
+		 * gone by then): refused, or timed out. The time it took tells
+		 * which. */
+		bool timed_out = elapsed_ms(&c->sent_at) >= c->lk->timeout_ms * 9 / 10;
+		c->connect_refused = !c->req_failed && !timed_out;
+		c->connect_timed_out = !c->req_failed && timed_out;
 		resp.status = 0;
 		resp.failure = explain_failure(c, &resp.misconfigured);
 		resp.error = c->why;
@@ -333,7 +341,8 @@ bool lookup_post(struct lookup *lk, const char *body, size_t len, lookup_cb cb, 
 	evhttp_add_header(h, "Accept", "application/json");
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	c->req_failed = false;
-	c->connect_errno = 0;
+	c->connect_refused = c->connect_timed_out = false;
+	event_base_gettimeofday_cached(lk->base, &c->sent_at);
 	c->cb = cb;
 	c->arg = arg;
 	c->busy = true;
