@@ -4,8 +4,9 @@
 # backend holds the lock, and answers /healthz 200 with role "standby".
 # SIGKILL the leader mid-stream: the standby takes over within 5 s. Start
 # the killed one again (it waits as the standby now), then cut the new
-# leader's PostgreSQL session (pg_terminate_backend): the other takes over
-# and the cut one, reconnected, waits as the standby. Every block from the
+# leader's PostgreSQL session (pg_terminate_backend): within 5 s one of
+# the two leads and the other waits (the cut one may win the lock back as
+# it reconnects). Every block from the
 # start to the lookup's head is stored exactly once.
 source "$(dirname "$0")/ingest_common.bash"
 
@@ -64,11 +65,20 @@ it_wait_health "http://127.0.0.1:$PA2/healthz" 200 role standby 10 >/dev/null
 it_log "cut the leader's session"
 b_backend=$(lock_holder)
 it_sql "$DB" "SELECT pg_terminate_backend($b_backend)" >/dev/null
-took=$(wait_line "$T/a2.log" "INFO leader: took the leader lock after" 10)
-it_log "the standby took over in $((took / 10)).$((took % 10)) s"
-wait_line "$T/b.log" "INFO standby: another zws-ingest holds the leader lock" 10 >/dev/null
-[ "$(grep -c 'INFO standby:' "$T/b.log")" = 2 ] || it_fail "the cut leader did not become the standby"
-it_wait_health "http://127.0.0.1:$PB/healthz" 200 role standby 10 >/dev/null
+# Either the standby takes the lock or the cut leader, reconnecting
+# first, takes it back; one of them leads again within a few seconds.
+for _ in $(seq 50); do
+  now=$(lock_holder)
+  [ -n "$now" ] && [ "$now" != "$b_backend" ] && break
+  sleep 0.1
+done
+[ -n "$now" ] && [ "$now" != "$b_backend" ] || it_fail "nobody holds the leader lock 5 s after the cut"
+wait_line "$T/b.log" "WARN PostgreSQL unavailable: " 5 >/dev/null
+b_role=$(curl -s "http://127.0.0.1:$PB/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])')
+a_role=$(curl -s "http://127.0.0.1:$PA2/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])')
+[ "$(printf '%s\n' "$a_role" "$b_role" | sort | tr '\n' ' ')" = "leader standby " ] \
+  || it_fail "after the cut: roles $a_role and $b_role"
+it_log "after the cut: the restarted one is $a_role, the cut one $b_role"
 cursor=$(it_sql "$DB" "SELECT block_num FROM ingest_cursor")
 it_wait_sql "$DB" "SELECT block_num > $cursor + 5 FROM ingest_cursor" t 10
 
@@ -78,9 +88,8 @@ it_wait_sql "$DB" "SELECT block_num FROM ingest_cursor" "$head" 30
 sleep 1
 it_check_complete "$DB" $START "$head"
 [ "$(it_sql "$DB" "SELECT count(*) FROM tx_blocks")" = $((head - START + 1)) ] || it_fail "blocks outside $START..$head"
-kill -TERM "$B_PID"; wait "$B_PID" || it_fail "standby SIGTERM exit status"
-grep -q "stopping (not the leader: nothing can be committed)\|stopping (nothing left to commit)" "$T/b.log" \
-  || it_fail "the standby's stop line"
-kill -TERM "$INGEST_PID"; wait "$INGEST_PID" || it_fail "leader SIGTERM exit status"
+kill -TERM "$B_PID" "$INGEST_PID"
+wait "$B_PID" || it_fail "SIGTERM exit status (b)"
+wait "$INGEST_PID" || it_fail "SIGTERM exit status (a2)"
 FAILED=0
 it_log "PASS (blocks $START..$head stored once across two takeovers)"
