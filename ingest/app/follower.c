@@ -257,6 +257,14 @@ static void flush_ready(struct follower *f)
 	}
 }
 
+/* Caught up with the head known so far: the lag in seconds counts from
+ * the last moment this held. */
+static void note_caught_up(struct follower *f)
+{
+	if (f->has_committed && f->head_known && f->committed >= f->head)
+		f->caught_up_ms = now_ms();
+}
+
 static void apply_head(struct follower *f, const struct rpc_reply *r)
 {
 	enum rpc_outcome o = rpc_classify(r);
@@ -278,6 +286,7 @@ static void apply_head(struct follower *f, const struct rpc_reply *r)
 		return;
 	if (!f->head_known || num != f->head)
 		log_debug("head blk=%" PRIu64, num);
+	note_caught_up(f);
 	f->head_known = true;
 	f->head = num;
 	maybe_start(f);
@@ -395,8 +404,7 @@ static void note_cursor(struct follower *f)
 		f->has_committed = true;
 		f->committed = cursor;
 	}
-	if (f->has_committed && f->head_known && f->committed >= f->head)
-		f->caught_up_ms = now_ms();
+	note_caught_up(f);
 }
 
 static void finish_stop(struct follower *f, const char *why)
