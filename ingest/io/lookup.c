@@ -155,12 +155,28 @@ fail:
 	return NULL;
 }
 
+/* Ends a request still in flight when the lookup is freed: its callback
+ * runs with status 0, so whoever posted it can free what it handed in. */
+static void cancel_request(struct lookup_conn *c)
+{
+	lookup_cb cb = c->cb;
+	if (!cb)
+		return;
+	struct lookup_response resp = { 0 };
+	resp.error = "cancelled: zws-ingest is stopping";
+	resp.failure = LOOKUP_FAILURE_CONNECT;
+	c->cb = NULL;
+	cb(&resp, c->arg);
+}
+
 void lookup_free(struct lookup *lk)
 {
 	if (!lk)
 		return;
-	for (int i = 0; lk->conns && i < lk->nconns; i++)
+	for (int i = 0; lk->conns && i < lk->nconns; i++) {
+		cancel_request(&lk->conns[i]);
 		conn_close(&lk->conns[i]);
+	}
 	free(lk->conns);
 	if (lk->dns)
 		evdns_base_free(lk->dns, 0);

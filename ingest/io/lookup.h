@@ -31,8 +31,9 @@ void lookup_free(struct lookup *lk);
 int lookup_idle(const struct lookup *lk);
 
 /* POSTs body (copied) on an idle connection; cb runs exactly once, from
- * the event loop, unless the lookup is freed first. Do not call from
- * inside a lookup callback: defer to the next loop turn. */
+ * the event loop, or from lookup_free (status 0, "cancelled") when the
+ * lookup is freed first. Do not call from inside a lookup callback: defer
+ * to the next loop turn. */
 bool lookup_post(struct lookup *lk, const char *body, size_t len, lookup_cb cb, void *arg)
 	__attribute__((warn_unused_result));
 

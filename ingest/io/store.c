@@ -335,9 +335,10 @@ static bool connect_db(struct store *s)
 /* Drops queued blocks the database already has: another zws-ingest
  * committed them while this one was a standby. The loop thread frees
  * them with the committed ones; no commit record, this process did not
- * store them. Under mu. */
-static void drop_stored(struct store *s)
+ * store them. Under mu; returns how many. */
+static size_t drop_stored(struct store *s)
 {
+	size_t n = 0;
 	while (s->has_cursor && s->first && s->first->block->num <= s->cursor) {
 		struct store_item *it = s->first;
 		s->first = it->next;
@@ -346,7 +347,9 @@ static void drop_stored(struct store *s)
 		s->backlog--;
 		it->next = s->committed;
 		s->committed = it;
+		n++;
 	}
+	return n;
 }
 
 /* Waits for queued blocks; returns how many were put in group. */
@@ -354,13 +357,15 @@ static size_t wait_group(struct store *s, struct store_item **group)
 {
 	size_t n = 0;
 	pthread_mutex_lock(&s->mu);
-	drop_stored(s);
+	size_t dropped = drop_stored(s);
 	while (!s->stop && !s->first)
 		pthread_cond_wait(&s->cond, &s->mu);
-	drop_stored(s);
+	dropped += drop_stored(s);
 	for (struct store_item *it = s->first; !s->stop && it && n < s->group_max; it = it->next)
 		group[n++] = it;
 	pthread_mutex_unlock(&s->mu);
+	if (dropped > 0)
+		wake_loop(s); /* the loop frees them and may be waiting for an empty queue */
 	return n;
 }
 
