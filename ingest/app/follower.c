@@ -416,6 +416,7 @@ static void finish_stop(struct follower *f, const char *why)
 	else
 		log_info("stopping (%s)", why);
 	f->draining = false;
+	event_del(f->drain_ev);
 	event_base_loopexit(f->base, NULL);
 }
 
