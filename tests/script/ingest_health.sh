@@ -98,7 +98,13 @@ DB2=$(it_createdb term)
 it_start_fake fake2 --height 706000 --shape mixed
 it_start_ingest term --db "$DB2" --lookup "$FAKE_URL" --from-block 700001 --poll-ms 100
 it_wait_sql "$DB2" "SELECT block_num > 700300 FROM ingest_cursor" t 60
+# Hold the cursor row for 4 s: the commit in progress waits for it and
+# fetched blocks queue up behind it, so SIGTERM finds some to commit.
+psql -X -q "$DB2" -c "BEGIN; SELECT block_num FROM ingest_cursor FOR UPDATE; SELECT pg_sleep(4); COMMIT;" >/dev/null &
+LOCKER_PID=$!
+sleep 1.5
 kill -TERM "$INGEST_PID"; wait "$INGEST_PID" || it_fail "SIGTERM during the backfill: exit status"
+wait "$LOCKER_PID" || it_fail "the psql holding the cursor row failed"
 grep -q 'stopping: committing the [0-9]* fetched blocks first' "$T/term.log" || it_fail "nothing was queued at SIGTERM"
 last=$(sed -n 's/.*stopping (every fetched block committed); last committed blk=\([0-9]*\).*/\1/p' "$T/term.log")
 [ -n "$last" ] || it_fail "the queued blocks were not all committed"
