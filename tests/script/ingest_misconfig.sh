@@ -51,6 +51,7 @@ for name in nodb norole pgdns refused http404 notrpc dns; do
   [ "$(grep -c ' WARN ' "$T/$name.log")" -le 3 ] || it_fail "$name: more than the first line and one repeat per 30 s"
   it_log "$name: $(grep ' WARN ' "$T/$name.log" | head -n 1 | cut -d' ' -f3-)"
 done
+it_log "repeated: $(grep 'still failing after' "$T/nodb.log" | head -n 1 | cut -d' ' -f2-)"
 ! grep -q "connection closed" "$T/dns.log" || it_fail "a DNS failure reported as a closed connection"
 ! grep -q "timed out" "$T/refused.log" || it_fail "a refused connection reported as a timeout"
 FAILED=0
