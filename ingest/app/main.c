@@ -3,7 +3,7 @@
  * --http listener to it, and handles signals: SIGTERM or SIGINT commit
  * what is fetched and stop (exit 0; a second one stops at once), SIGHUP
  * is logged and changes nothing (logs go to stderr: there is no file of
- * ours to reopen). */
+ * ours to reopen). --migrate-only applies the schema and exits. */
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "ingest_config.h"
 #include "ingest_metrics.h"
 #include "log.h"
+#include "migrate.h"
 #include "ops_http.h"
 
 static const char *env(const char *name)
@@ -29,6 +30,19 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 static void on_hangup(evutil_socket_t sig, short what, void *arg)
 {
 	log_info("SIGHUP received: logs go to stderr, nothing to reopen; carrying on");
+}
+
+/* --migrate-only: the schema, then exit (0 when it is current). */
+static int migrate_only(const char *conninfo)
+{
+	char err[512] = "";
+	int version = 0;
+	if (!migrate_database(conninfo, &version, err, sizeof(err))) {
+		log_error("migrations not applied: %s", err);
+		return 1;
+	}
+	log_info("schema at version %d; exiting (--migrate-only)", version);
+	return 0;
 }
 
 static struct ops_http *start_http(struct event_base *base, const struct ingest_config *cfg,
@@ -84,6 +98,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	if (cfg.migrate_only)
+		return migrate_only(cfg.db);
 	signal(SIGPIPE, SIG_IGN);
 	struct event_base *base = event_base_new();
 	if (!base)

@@ -4,6 +4,8 @@
  * applied first, then the flags. */
 #include "ingest_config.h"
 
+#include "conninfo.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,6 +33,9 @@ static const char usage[] =
 	"  --backoff-max-ms MS   cap of the retry backoff (default 10000)\n"
 	"  --window N            blocks fetched ahead of the last commit (default 256)\n"
 	"  --log-level L         error, warn, info or debug (default info)\n"
+	"  --migrate-only        apply the sql/ migrations, then exit 0 (no\n"
+	"                        --lookup needed): run it before zws on a fresh\n"
+	"                        database, as docker-compose.yml does\n"
 	"  --http ADDR:PORT      serve GET /healthz and /metrics (Prometheus) on\n"
 	"                        ADDR:PORT, e.g. 127.0.0.1:4402 (default: off)\n"
 	"  --healthy-lag-blocks N  /healthz answers 503 \"lagging\" when more than\n"
@@ -39,9 +44,10 @@ static const char usage[] =
 	"                        than S seconds (default 60)\n"
 	"  --help                this text\n"
 	"\n"
-	"Every option can also be set in the environment: ZWS_INGEST_ and its name\n"
-	"in upper case (--poll-ms: ZWS_INGEST_POLL_MS, --http: ZWS_INGEST_HTTP);\n"
-	"--db and --lookup as ZWS_DB and ZWS_LOOKUP. A flag wins over its variable.\n"
+	"Every option with a value can also be set in the environment: ZWS_INGEST_\n"
+	"and its name in upper case (--poll-ms: ZWS_INGEST_POLL_MS, --http:\n"
+	"ZWS_INGEST_HTTP); --db and --lookup as ZWS_DB and ZWS_LOOKUP. A flag wins\n"
+	"over its variable.\n"
 	"\n"
 	"Two zws-ingest on one database elect a leader through a PostgreSQL\n"
 	"advisory lock: one follows, the other waits as a standby and takes over\n"
@@ -215,6 +221,10 @@ static bool check_required(const struct ingest_config *cfg, char *err, size_t er
 		snprintf(err, errlen, "--db CONNINFO (or ZWS_DB) is required");
 		return false;
 	}
+	if (!conninfo_check(cfg->db, err, errlen))
+		return false;
+	if (cfg->migrate_only)
+		return true;
 	if (!cfg->lookup) {
 		snprintf(err, errlen, "--lookup URL (or ZWS_LOOKUP) is required");
 		return false;
@@ -239,9 +249,9 @@ enum config_result ingest_config_parse(int argc, char **argv, config_env_fn env,
 	if (!apply_env(env, cfg, err, errlen))
 		return CONFIG_ERROR;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			cfg->help = true;
-			return CONFIG_HELP;
+		if (strcmp(argv[i], "--migrate-only") == 0) {
+			cfg->migrate_only = true;
+			continue;
 		}
 		if (!parse_one(argc, argv, &i, cfg, err, errlen))
 			return CONFIG_ERROR;

@@ -28,6 +28,7 @@ struct ingest_config {
 	int http_port;
 	uint64_t healthy_lag_blocks; /* /healthz: at most this many blocks behind the head */
 	int healthy_lag_s;         /* /healthz: caught up within this many seconds */
+	bool migrate_only;         /* apply migrations and exit */
 	bool help;
 };
 

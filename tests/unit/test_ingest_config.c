@@ -71,14 +71,17 @@ Test(ingest_config, errors)
 		const char *err_part;
 	} cases[] = {
 		{ 1, { "zws-ingest" }, NULL, "http://x", "--db" },
-		{ 1, { "zws-ingest" }, "db", NULL, "--lookup" },
-		{ 3, { "zws-ingest", "--lookup", "ftp://x" }, "db", NULL, "not an http" },
-		{ 2, { "zws-ingest", "--bogus" }, "db", "http://x", "unknown option --bogus" },
-		{ 2, { "zws-ingest", "--poll-ms" }, "db", "http://x", "--poll-ms needs" },
-		{ 3, { "zws-ingest", "--poll-ms", "abc" }, "db", "http://x", "'abc' is not" },
-		{ 3, { "zws-ingest", "--from-block", "-1" }, "db", "http://x", "--from-block" },
-		{ 3, { "zws-ingest", "--inflight", "0" }, "db", "http://x", "--inflight" },
-		{ 3, { "zws-ingest", "--log-level", "loud" }, "db", "http://x", "--log-level" },
+		{ 1, { "zws-ingest" }, "dbname=db", NULL, "--lookup" },
+		{ 3, { "zws-ingest", "--lookup", "ftp://x" }, "dbname=db", NULL, "not an http" },
+		{ 2, { "zws-ingest", "--bogus" }, "dbname=db", "http://x", "unknown option --bogus" },
+		{ 2, { "zws-ingest", "--poll-ms" }, "dbname=db", "http://x", "--poll-ms needs" },
+		{ 3, { "zws-ingest", "--poll-ms", "abc" }, "dbname=db", "http://x", "'abc' is not" },
+		{ 3, { "zws-ingest", "--from-block", "-1" }, "dbname=db", "http://x", "--from-block" },
+		{ 3, { "zws-ingest", "--inflight", "0" }, "dbname=db", "http://x", "--inflight" },
+		{ 3, { "zws-ingest", "--log-level", "loud" }, "dbname=db", "http://x", "--log-level" },
+		{ 3, { "zws-ingest", "--db", "garbage" }, NULL, "http://x",
+		  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
+		{ 1, { "zws-ingest" }, "garbage", "http://x", "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ingest_config cfg;
@@ -110,7 +113,7 @@ Test(ingest_config, ops_defaults)
 	char err[256];
 	const char *argv[] = { "zws-ingest" };
 	env_name = NULL;
-	cr_assert_eq(parse(&cfg, err, "db", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
 	cr_assert_null(cfg.http, "no HTTP listener unless asked");
 	cr_assert_eq(cfg.healthy_lag_blocks, 5);
 	cr_assert_eq(cfg.healthy_lag_s, 60);
@@ -138,7 +141,7 @@ Test(ingest_config, http_addresses)
 		struct ingest_config cfg;
 		char err[256] = "";
 		const char *argv[] = { "zws-ingest", "--http", cases[i].value };
-		enum config_result r = parse(&cfg, err, "db", "http://x", 3, argv);
+		enum config_result r = parse(&cfg, err, "dbname=x", "http://x", 3, argv);
 		if (!cases[i].addr) {
 			cr_assert_eq(r, CONFIG_ERROR, "%s refused", cases[i].value);
 			cr_assert(strstr(err, "--http: '"), "%s", err);
@@ -158,22 +161,37 @@ Test(ingest_config, env_for_every_option_and_flags_win)
 	const char *argv[] = { "zws-ingest" };
 	env_name = "ZWS_INGEST_HTTP";
 	env_value = "127.0.0.1:4402";
-	cr_assert_eq(parse(&cfg, err, "db", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
 	cr_assert_str_eq(cfg.http_addr, "127.0.0.1");
 	env_name = "ZWS_INGEST_HEALTHY_LAG_BLOCKS";
 	env_value = "20";
-	cr_assert_eq(parse(&cfg, err, "db", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
 	cr_assert_eq(cfg.healthy_lag_blocks, 20);
 	env_name = "ZWS_INGEST_POLL_MS";
 	env_value = "250";
-	cr_assert_eq(parse(&cfg, err, "db", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
 	cr_assert_eq(cfg.poll_ms, 250);
 	const char *flag[] = { "zws-ingest", "--poll-ms", "500" };
-	cr_assert_eq(parse(&cfg, err, "db", "http://x", 3, flag), CONFIG_OK, "%s", err);
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 3, flag), CONFIG_OK, "%s", err);
 	cr_assert_eq(cfg.poll_ms, 500, "the flag wins over its variable");
 	env_name = "ZWS_INGEST_HEALTHY_LAG_S";
 	env_value = "soon";
-	cr_assert_eq(parse(&cfg, err, "db", "http://x", 1, argv), CONFIG_ERROR);
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_ERROR);
 	cr_assert(strstr(err, "ZWS_INGEST_HEALTHY_LAG_S: 'soon' is not"), "%s", err);
 	env_name = NULL;
+}
+
+Test(ingest_config, migrate_only_needs_no_lookup)
+{
+	struct ingest_config cfg;
+	char err[256] = "";
+	const char *argv[] = { "zws-ingest", "--migrate-only", "--db", "dbname=zws" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 4, argv), CONFIG_OK, "%s", err);
+	cr_expect(cfg.migrate_only);
+	const char *no_db[] = { "zws-ingest", "--migrate-only" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 2, no_db), CONFIG_ERROR);
+	cr_expect(strstr(err, "--db"), "%s", err);
+	const char *plain[] = { "zws-ingest", "--db", "dbname=zws", "--lookup", "http://x" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 5, plain), CONFIG_OK, "%s", err);
+	cr_expect_not(cfg.migrate_only);
 }
