@@ -32,6 +32,13 @@ static const char usage[] =
 	"  --timeout-ms MS       per-request timeout (default 15000)\n"
 	"  --backoff-max-ms MS   cap of the retry backoff (default 10000)\n"
 	"  --window N            blocks fetched ahead of the last commit (default 256)\n"
+	"  --max-block-bytes N   largest block stored, in bytes of rows (default\n"
+	"                        33554432, 32 MiB); a bigger one stops ingest with\n"
+	"                        an error naming it\n"
+	"  --rewind N            at start, delete the last N stored blocks with their\n"
+	"                        rows and follow again from there: the way out when\n"
+	"                        ingest stops because the lookup follows another\n"
+	"                        chain (a one-off: drop it from the next start)\n"
 	"  --log-level L         error, warn, info or debug (default info)\n"
 	"  --migrate-only        apply the sql/ migrations, then exit 0 (no\n"
 	"                        --lookup needed): run it before zws on a fresh\n"
@@ -47,7 +54,7 @@ static const char usage[] =
 	"Every option with a value can also be set in the environment: ZWS_INGEST_\n"
 	"and its name in upper case (--poll-ms: ZWS_INGEST_POLL_MS, --http:\n"
 	"ZWS_INGEST_HTTP); --db and --lookup as ZWS_DB and ZWS_LOOKUP. A flag wins\n"
-	"over its variable.\n"
+	"over its variable. --rewind has no variable: it acts once, when given.\n"
 	"\n"
 	"Two zws-ingest on one database elect a leader through a PostgreSQL\n"
 	"advisory lock: one follows, the other waits as a standby and takes over\n"
@@ -89,7 +96,7 @@ static bool set_lookup(struct ingest_config *c, const char *v) { c->lookup = v; 
 static bool set_from(struct ingest_config *c, const char *v)
 {
 	c->has_from_block = true;
-	return parse_u64(v, &c->from_block);
+	return parse_u64(v, &c->from_block) && c->from_block <= INT64_MAX;
 }
 static bool set_poll(struct ingest_config *c, const char *v) { return parse_int(v, 10, 3600000, &c->poll_ms); }
 static bool set_live(struct ingest_config *c, const char *v) { return parse_u64(v, &c->live_distance); }
@@ -124,6 +131,12 @@ static bool set_http(struct ingest_config *c, const char *v)
 	c->http = v;
 	return true;
 }
+static bool set_max_block(struct ingest_config *c, const char *v)
+{
+	return parse_u64(v, &c->max_block_bytes) && c->max_block_bytes >= 65536 &&
+	       c->max_block_bytes <= INGEST_MAX_BLOCK_BYTES_LIMIT;
+}
+static bool set_rewind(struct ingest_config *c, const char *v) { return parse_u64(v, &c->rewind) && c->rewind > 0; }
 
 static const struct option_def {
 	const char *name;
@@ -145,6 +158,9 @@ static const struct option_def {
 	{ "--http", set_http, "ADDR:PORT", "ZWS_INGEST_HTTP" },
 	{ "--healthy-lag-blocks", set_lag_blocks, "a block count", "ZWS_INGEST_HEALTHY_LAG_BLOCKS" },
 	{ "--healthy-lag-s", set_lag_s, "seconds between 1 and 86400", "ZWS_INGEST_HEALTHY_LAG_S" },
+	{ "--max-block-bytes", set_max_block, "a byte count between 65536 and 1073741824", "ZWS_INGEST_MAX_BLOCK_BYTES" },
+	/* No variable: a rewind left in the environment would run at every restart. */
+	{ "--rewind", set_rewind, "a block count of at least 1", NULL },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -168,6 +184,7 @@ static void set_defaults(struct ingest_config *cfg)
 	cfg->timeout_ms = 15000;
 	cfg->backoff_max_ms = 10000;
 	cfg->window = 256;
+	cfg->max_block_bytes = INGEST_DEFAULT_MAX_BLOCK_BYTES;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->healthy_lag_blocks = 5;
 	cfg->healthy_lag_s = 60;
@@ -177,7 +194,7 @@ static void set_defaults(struct ingest_config *cfg)
 static bool apply_env(config_env_fn env, struct ingest_config *cfg, char *err, size_t errlen)
 {
 	for (size_t i = 0; env && i < NOPTIONS; i++) {
-		const char *v = env(options[i].env);
+		const char *v = options[i].env ? env(options[i].env) : NULL;
 		if (!v || !*v)
 			continue;
 		if (!options[i].set(cfg, v)) {
