@@ -725,8 +725,9 @@ static void fill_status(struct follower *f, struct ingest_status *st, struct sto
 	uint64_t now = now_ms();
 	note_cursor(f);
 	store_status(f->store, ss);
-	if (f->halt.halted)
-		ingest_health_halt(&f->health, f->halt.reason);
+	const char *why;
+	if (follower_health(f, &why) == FOLLOWER_HALTED)
+		ingest_health_halt(&f->health, why);
 	memset(st, 0, sizeof(*st));
 	st->health = &f->health;
 	st->role = ss->role;

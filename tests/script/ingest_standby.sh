@@ -74,15 +74,22 @@ for _ in $(seq 50); do
 done
 [ -n "$now" ] && [ "$now" != "$b_backend" ] || it_fail "nobody holds the leader lock 5 s after the cut"
 wait_line "$T/b.log" "WARN PostgreSQL unavailable: " 5 >/dev/null
-b_role=$(curl -s "http://127.0.0.1:$PB/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])')
-a_role=$(curl -s "http://127.0.0.1:$PA2/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])')
+role_of() { curl -s --max-time 5 "http://127.0.0.1:$1/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'; }
+# The cut one reconnects after its backoff (at most 1 s here), then waits
+# or leads.
+for _ in $(seq 50); do
+  a_role=$(role_of "$PA2"); b_role=$(role_of "$PB")
+  [ "$(printf '%s\n' "$a_role" "$b_role" | sort | tr '\n' ' ')" = "leader standby " ] && break
+  sleep 0.1
+done
 [ "$(printf '%s\n' "$a_role" "$b_role" | sort | tr '\n' ' ')" = "leader standby " ] \
-  || it_fail "after the cut: roles $a_role and $b_role"
+  || it_fail "5 s after the cut: roles $a_role and $b_role"
 it_log "after the cut: the restarted one is $a_role, the cut one $b_role"
 cursor=$(it_sql "$DB" "SELECT block_num FROM ingest_cursor")
 it_wait_sql "$DB" "SELECT block_num > $cursor + 5 FROM ingest_cursor" t 10
 
 { kill "$PRODUCER_PID"; wait "$PRODUCER_PID"; } 2>/dev/null || true
+sleep 1 # a produce request the loop had sent may still land
 head=$(it_fake_head "$FAKE_URL")
 it_wait_sql "$DB" "SELECT block_num FROM ingest_cursor" "$head" 30
 sleep 1
