@@ -25,11 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backoff.h"
 #include "block_sql.h"
 #include "chain.h"
+#include "clock.h"
 #include "diagnose.h"
 #include "ingest_health.h"
 #include "ingest_metrics.h"
@@ -94,13 +94,6 @@ struct fetch_req {
 	struct window_call calls[];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void kick(struct follower *f)
 {
 	if (!f->stopping)
@@ -117,7 +110,7 @@ static void add_timer_ms(struct event *ev, uint64_t ms)
  * while it lasts, else at debug level. */
 static void report_lookup_failure(struct follower *f, const char *reason, int delay)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	switch (outage_fail(&f->lookup_outage, now)) {
 	case OUTAGE_BEGAN:
 		log_warn("lookup %s failed: %s; retrying in %.2fs", lookup_peer(f->lookup), reason,
@@ -151,7 +144,7 @@ static void lookup_succeeded(struct follower *f)
 {
 	double secs;
 	backoff_succeed(&f->backoff);
-	unsigned n = outage_end(&f->lookup_outage, now_ms(), &secs);
+	unsigned n = outage_end(&f->lookup_outage, clock_now_ms(), &secs);
 	if (n > 0)
 		log_info("lookup %s recovered after %u failure%s (%.0fs)", lookup_peer(f->lookup), n,
 			 n == 1 ? "" : "s", secs);
@@ -172,7 +165,7 @@ static void refetch(struct follower *f, uint64_t num, int delay_ms)
 
 static void report_halt(struct follower *f)
 {
-	if (chain_halt_report_due(&f->halt, now_ms()))
+	if (chain_halt_report_due(&f->halt, clock_now_ms()))
 		log_error("not following: %s", f->halt.reason);
 }
 
@@ -191,7 +184,7 @@ static void start_at(struct follower *f, uint64_t next, const char *why)
 	window_reset(f->window, next);
 	f->started = true;
 	f->progress_height = next > 0 ? next - 1 : 0;
-	f->progress_time = (double)now_ms() / 1000.0;
+	f->progress_time = (double)clock_now_ms() / 1000.0;
 	log_info("following %s from blk=%" PRIu64 " (%s)", lookup_peer(f->lookup), next, why);
 }
 
@@ -263,7 +256,7 @@ static bool send_blocks(struct follower *f)
 		req->f = f;
 		req->generation = f->generation;
 		req->is_head = false;
-		req->n = window_plan(f->window, f->head, now_ms(), req->calls, f->batch_calls);
+		req->n = window_plan(f->window, f->head, clock_now_ms(), req->calls, f->batch_calls);
 		window_rpc_calls(req->calls, req->n, rc);
 		sent = req->n > 0 && post_request(f, req, rc, req->n);
 		if (!sent && req->n > 0)
@@ -277,7 +270,7 @@ static bool send_blocks(struct follower *f)
 
 static void arm_retry(struct follower *f)
 {
-	uint64_t at = window_next_retry(f->window), now = now_ms();
+	uint64_t at = window_next_retry(f->window), now = clock_now_ms();
 	if (at > 0 && !evtimer_pending(f->retry_ev, NULL))
 		add_timer_ms(f->retry_ev, at > now ? at - now : 1);
 }
@@ -330,7 +323,7 @@ static bool admit(struct follower *f, const struct ingest_block *b, bool live,
 {
 	const char *prev = b->has_prev_hash ? b->prev_hash : NULL;
 	if (chain_check(&f->tip, b->num, prev) == CHAIN_BROKEN) {
-		chain_halt_broken(&f->halt, &f->tip, b->num, prev, now_ms());
+		chain_halt_broken(&f->halt, &f->tip, b->num, prev, clock_now_ms());
 		halt(f);
 		return false;
 	}
@@ -348,7 +341,7 @@ static bool admit(struct follower *f, const struct ingest_block *b, bool live,
 		snprintf(reason, sizeof(reason), "blk=%" PRIu64 " holds %zu bytes, over --max-block-bytes %"
 			 PRIu64 "; not stored (restart with a larger --max-block-bytes to store it)",
 			 b->num, bytes, f->cfg->max_block_bytes);
-		chain_halt_other(&f->halt, b->num, reason, now_ms());
+		chain_halt_other(&f->halt, b->num, reason, clock_now_ms());
 		halt(f);
 		ok = false;
 	} else if (block_sql_rows_bad_utf8(*rows, &tx)) {
@@ -392,7 +385,7 @@ static void flush_ready(struct follower *f)
 static void note_caught_up(struct follower *f)
 {
 	if (f->has_committed && f->head_known && f->committed >= f->head)
-		f->caught_up_ms = now_ms();
+		f->caught_up_ms = clock_now_ms();
 }
 
 static void apply_head(struct follower *f, const struct rpc_reply *r)
@@ -425,7 +418,7 @@ static void apply_head(struct follower *f, const struct rpc_reply *r)
 static void apply_blocks(struct follower *f, struct fetch_req *req, const struct rpc_reply *replies)
 {
 	struct window_outcome out;
-	window_apply(f->window, req->calls, req->n, replies, now_ms(), &out);
+	window_apply(f->window, req->calls, req->n, replies, clock_now_ms(), &out);
 	if (out.rate_limited > 0 || out.failed > 0) {
 		char reason[300];
 		snprintf(reason, sizeof(reason), "%s%s", out.rate_limited ? "rate limited: " : "", out.error);
@@ -623,7 +616,7 @@ static void on_halt_tick(evutil_socket_t fd, short what, void *arg)
 static void on_progress(evutil_socket_t fd, short what, void *arg)
 {
 	struct follower *f = arg;
-	double t = (double)now_ms() / 1000.0;
+	double t = (double)clock_now_ms() / 1000.0;
 	if (!f->started || !f->has_committed || !f->head_known)
 		return;
 	double rate = t > f->progress_time && f->committed >= f->progress_height
@@ -675,7 +668,7 @@ struct follower *follower_new(struct event_base *base, const struct ingest_confi
 	f->cfg = cfg;
 	f->batch_calls = (size_t)cfg->batch_blocks * 3;
 	f->head_due = true;
-	f->caught_up_ms = now_ms();
+	f->caught_up_ms = clock_now_ms();
 	outage_init(&f->lookup_outage);
 	backoff_init(&f->backoff, 250, cfg->backoff_max_ms);
 	backoff_init(&f->refetch_backoff, 250, cfg->backoff_max_ms);
@@ -722,7 +715,7 @@ void follower_stop(struct follower *f)
 /* The snapshot /healthz and /metrics report. */
 static void fill_status(struct follower *f, struct ingest_status *st, struct store_status *ss)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	note_cursor(f);
 	store_status(f->store, ss);
 	const char *why;

@@ -21,8 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "url.h"
 
@@ -35,7 +35,7 @@ struct lookup_conn {
 	bool req_failed;
 	bool connect_refused;
 	bool connect_timed_out;
-	struct timeval sent_at; /* when the request was handed to evhttp */
+	uint64_t sent_at_ms; /* when the request was handed to evhttp */
 	char tls_error[160]; /* why the TLS handshake failed, for the log */
 	char why[400];       /* the words for a request that got no answer */
 	lookup_cb cb;
@@ -277,13 +277,6 @@ static enum lookup_failure explain_failure(struct lookup_conn *c, bool *misconfi
 	return LOOKUP_FAILURE_CONNECT;
 }
 
-static long elapsed_ms(const struct timeval *since)
-{
-	struct timeval now;
-	gettimeofday(&now, NULL);
-	return (long)(now.tv_sec - since->tv_sec) * 1000 + (long)(now.tv_usec - since->tv_usec) / 1000;
-}
-
 static void request_error(enum evhttp_request_error e, void *arg)
 {
 	struct lookup_conn *c = arg;
@@ -302,7 +295,7 @@ static void request_done(struct evhttp_request *req, void *arg)
 		 * when the connection could not be made (its cleanup path, errno
 		 * gone by then): refused, or timed out. The time it took tells
 		 * which. */
-		bool timed_out = elapsed_ms(&c->sent_at) >= c->lk->timeout_ms * 9 / 10;
+		bool timed_out = clock_now_ms() - c->sent_at_ms >= (uint64_t)c->lk->timeout_ms * 9 / 10;
 		c->connect_refused = !c->req_failed && !timed_out;
 		c->connect_timed_out = !c->req_failed && timed_out;
 		resp.status = 0;
@@ -358,7 +351,7 @@ bool lookup_post(struct lookup *lk, const char *body, size_t len, lookup_cb cb, 
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	c->req_failed = false;
 	c->connect_refused = c->connect_timed_out = false;
-	event_base_gettimeofday_cached(lk->base, &c->sent_at);
+	c->sent_at_ms = clock_now_ms();
 	c->cb = cb;
 	c->arg = arg;
 	c->busy = true;

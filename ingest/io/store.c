@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "clock.h"
 #include "txblock.h"
 #include "block_sql.h"
 #include "diagnose.h"
@@ -88,13 +89,6 @@ struct store {
 	uint64_t rewind; /* blocks to delete once connected */
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void wake_loop(struct store *s)
 {
 	char c = 1;
@@ -144,13 +138,13 @@ static void db_failed(struct store *s, const char *what, const char *msg, bool d
 	char m[512];
 	bool misconfigured = diagnose_pg(msg, m, sizeof(m));
 	int delay = backoff_fail(&s->backoff);
-	switch (outage_fail(&s->outage, (uint64_t)now_ms())) {
+	switch (outage_fail(&s->outage, clock_now_ms())) {
 	case OUTAGE_BEGAN:
 		log_warn("%s: %s; retrying in %.2fs", what, m, delay / 1000.0);
 		break;
 	case OUTAGE_STILL:
 		log_warn("%s: still failing after %.0fs: %s; retrying in %.2fs", what,
-			 outage_seconds(&s->outage, (uint64_t)now_ms()), m, delay / 1000.0);
+			 outage_seconds(&s->outage, clock_now_ms()), m, delay / 1000.0);
 		break;
 	case OUTAGE_QUIET:
 		log_debug("%s again: %s; retrying in %.2fs", what, m, delay / 1000.0);
@@ -169,7 +163,7 @@ static void db_succeeded(struct store *s)
 {
 	double secs;
 	backoff_succeed(&s->backoff);
-	unsigned n = outage_end(&s->outage, (uint64_t)now_ms(), &secs);
+	unsigned n = outage_end(&s->outage, clock_now_ms(), &secs);
 	if (n > 0)
 		log_info("PostgreSQL recovered after %u failure%s (%.0fs)", n, n == 1 ? "" : "s", secs);
 }
@@ -328,7 +322,7 @@ static PGconn *open_conn(const char *conninfo)
  * when the connection failed (after db_failed) or the store is stopping. */
 static bool become_leader(struct store *s)
 {
-	double since = now_ms();
+	uint64_t since = clock_now_ms();
 	bool standby = false;
 	for (;;) {
 		char err[512] = "", holder[200];
@@ -354,7 +348,7 @@ static bool become_leader(struct store *s)
 			return false;
 	}
 	if (standby)
-		log_info("leader: took the leader lock after %.1fs as standby", (now_ms() - since) / 1000.0);
+		log_info("leader: took the leader lock after %.1fs as standby", (double)(clock_now_ms() - since) / 1000.0);
 	else
 		log_info("leader: holding the leader lock");
 	return true;
@@ -526,14 +520,14 @@ static size_t commit_group(struct store *s, struct store_item **group, size_t n,
 		snprintf(e->text, sizeof(e->text), "out of memory building blk=%" PRIu64, group[0]->block->num);
 		return 0;
 	}
-	double t0 = now_ms();
+	double t0 = clock_now_ms_frac();
 	bool committed = send_group(conn, sql);
 	if (!committed)
 		snprintf(e->text, sizeof(e->text), "%s", PQerrorMessage(conn));
 	else
 		committed = read_group(conn, sql, e);
 	block_sql_free(sql);
-	*ms = now_ms() - t0;
+	*ms = clock_now_ms_frac() - t0;
 	log_debug("store: %s blk=%" PRIu64 "..%" PRIu64 " in %.1fms", committed ? "committed" : "failed",
 		  group[0]->block->num, group[n - 1]->block->num, *ms);
 	if (PQstatus(conn) == CONNECTION_BAD)
