@@ -118,6 +118,22 @@ def blocks():
         envelope(2, err=NO_TXNS)))
 
 
+def zws_blocks():
+    """Event logs and transactions of block 692365 as zws reads them back."""
+    rs, us = "\x1e", "\x1f"
+    recs = []
+    for body in result("GetTxnBodiesForTxBlock"):
+        r = body.get("receipt", {})
+        for log in r.get("event_logs", []):
+            recs.append("E" + log["address"] + us + json.dumps(log["params"], separators=(",", ":"))
+                        + us + log["_eventname"])
+        recs.append("T" + body["ID"] + us + body["amount"] + us + ADDR_HEX[2:] + us + body["toAddr"]
+                    + us + ("1" if r.get("success") else "0"))
+    write("zws_block", "692365", rs.join(recs))
+    write("zws_block", "escapes", "E" + ADDR_B32 + us + '[{"vname":"x","value":"\\u0000"}]' + us
+          + 'Evil"\\\nName\u00e9')
+
+
 def urls():
     for name, u in [("http", "http://127.0.0.1:4201"), ("https-path", "https://api.zilliqa.com/rpc?x=1"),
                     ("ipv6", "http://[::1]:4201/")]:
@@ -125,6 +141,6 @@ def urls():
 
 
 if __name__ == "__main__":
-    for f in (queries, addresses, payloads, contract_checks, rpc, jraw, blocks, urls):
+    for f in (queries, addresses, payloads, contract_checks, rpc, jraw, blocks, zws_blocks, urls):
         f()
     sys.exit(0)
