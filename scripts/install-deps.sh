@@ -7,6 +7,7 @@ pkgs=(
   libwebsockets-dev libevent-dev libjson-c-dev libpq-dev libssl-dev libcriterion-dev
   postgresql postgresql-client python3-yaml docker-compose
   chromium
+  mmdebstrap
   clang
 )
 missing=()

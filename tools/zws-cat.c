@@ -2,13 +2,14 @@
  * ws:// or wss:// URL, sends each MESSAGE argument as a text frame, then
  * prints every message it receives on its own line until --count messages
  * arrived, --timeout seconds passed, or the server closed. */
+#include <errno.h>
+#include <limits.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct cat {
 	char **messages;
@@ -18,6 +19,9 @@ struct cat {
 	long received;
 	char *rx;       /* message being reassembled */
 	size_t rxlen;
+	long timeout;   /* seconds; 0 = none */
+	lws_sorted_usec_list_t deadline;
+	struct lws_context *ctx;
 	bool done;
 	int status;     /* exit status */
 };
@@ -108,44 +112,66 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-int main(int argc, char **argv)
+/* A whole number from 1 to max, or false. */
+static bool parse_positive(const char *s, long max, long *out)
 {
-	struct cat c = { .status = 1 };
-	long timeout = 0;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Reads the options into c; returns the index of URL, or -1 after printing why
+ * (exit 2), or 0 after printing --help (exit 0). */
+static int parse_options(int argc, char **argv, struct cat *c)
+{
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
-		if (!strcmp(argv[i], "--help")) {
+		const char *opt = argv[i];
+		if (!strcmp(opt, "--help")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
-			c.count = strtol(argv[++i], NULL, 10);
-		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-			timeout = strtol(argv[++i], NULL, 10);
-		} else {
-			fprintf(stderr, "zws-cat: unknown option %s (see --help)\n", argv[i]);
-			return 2;
+		}
+		bool count = !strcmp(opt, "--count");
+		if (!count && strcmp(opt, "--timeout")) {
+			fprintf(stderr, "zws-cat: unknown option %s (see --help)\n", opt);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "zws-cat: %s needs a value (see --help)\n", opt);
+			return -1;
+		}
+		const char *v = argv[++i];
+		if (!parse_positive(v, count ? LONG_MAX : 86400L * 365, count ? &c->count : &c->timeout)) {
+			fprintf(stderr, "zws-cat: %s: '%s' is not %s\n", opt, v,
+				count ? "a whole number of messages, 1 or more"
+				      : "a whole number of seconds, 1 or more");
+			return -1;
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
-		return 2;
+		return -1;
 	}
-	char url[1024];
-	snprintf(url, sizeof(url), "%s", argv[i]);
-	c.messages = argv + i + 1;
-	c.nmessages = argc - i - 1;
+	return i;
+}
 
-	const char *scheme, *address, *path;
-	int port;
-	if (lws_parse_uri(url, &scheme, &address, &port, &path) ||
-	    (strcmp(scheme, "ws") && strcmp(scheme, "wss"))) {
-		fprintf(stderr, "zws-cat: %s is not a ws:// or wss:// URL\n", argv[i]);
-		return 2;
-	}
-	char fullpath[1024];
-	snprintf(fullpath, sizeof(fullpath), "/%s", path);
+/* lws services nothing until an event or a scheduled timer is due, so the
+ * timeout is a timer of its own rather than a check between services. */
+static void on_deadline(lws_sorted_usec_list_t *sul)
+{
+	struct cat *c = lws_container_of(sul, struct cat, deadline);
+	fprintf(stderr, "zws-cat: timed out after %ld s\n", c->timeout);
+	c->done = true; /* the close that follows keeps this status */
+	c->status = 3;
+	lws_cancel_service(c->ctx); /* or lws goes on to wait for its next timer */
+}
 
-	lws_set_log_level(LLL_ERR, NULL);
+static struct lws_context *make_context(struct cat *c)
+{
 	static const struct lws_protocols protocols[] = {
 		{ "zws-cat", callback, 0, 65536, 0, NULL, 0 },
 		{ NULL, NULL, 0, 0, 0, NULL, 0 },
@@ -154,13 +180,24 @@ int main(int argc, char **argv)
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
-	info.user = &c;
+	info.user = c;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	struct lws_context *ctx = lws_create_context(&info);
-	if (!ctx) {
-		fprintf(stderr, "zws-cat: cannot create the WebSocket context\n");
-		return 1;
+	return lws_create_context(&info);
+}
+
+/* Starts the connection to url (modified in place); 2 when it is not a
+ * ws:// or wss:// URL, 1 when the connection cannot start, else 0. */
+static int connect_to(struct lws_context *ctx, char *url, const char *shown)
+{
+	const char *scheme, *address, *path;
+	int port;
+	if (lws_parse_uri(url, &scheme, &address, &port, &path) ||
+	    (strcmp(scheme, "ws") && strcmp(scheme, "wss"))) {
+		fprintf(stderr, "zws-cat: %s is not a ws:// or wss:// URL\n", shown);
+		return 2;
 	}
+	char fullpath[1024];
+	snprintf(fullpath, sizeof(fullpath), "/%s", path);
 	struct lws_client_connect_info ci;
 	memset(&ci, 0, sizeof(ci));
 	ci.context = ctx;
@@ -169,24 +206,43 @@ int main(int argc, char **argv)
 	ci.path = fullpath;
 	ci.host = address;
 	ci.origin = address;
-	ci.protocol = NULL;
 	ci.ssl_connection = strcmp(scheme, "wss") ? 0 : LCCSCF_USE_SSL;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	if (!lws_client_connect_via_info(&ci)) {
-		fprintf(stderr, "zws-cat: cannot connect to %s\n", argv[i]);
-		lws_context_destroy(ctx);
+		fprintf(stderr, "zws-cat: cannot connect to %s\n", shown);
 		return 1;
 	}
-	time_t end = timeout ? time(NULL) + timeout : 0;
-	while (!c.done && !interrupted) {
-		lws_service(ctx, 100);
-		if (end && time(NULL) >= end) {
-			fprintf(stderr, "zws-cat: timed out after %ld s\n", timeout);
-			c.status = 3;
-			break;
-		}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cat c = { .status = 1 };
+	int i = parse_options(argc, argv, &c);
+	if (i <= 0)
+		return i == 0 ? 0 : 2;
+	char url[1024];
+	snprintf(url, sizeof(url), "%s", argv[i]);
+	c.messages = argv + i + 1;
+	c.nmessages = argc - i - 1;
+
+	lws_set_log_level(LLL_ERR, NULL);
+	struct lws_context *ctx = make_context(&c);
+	if (!ctx) {
+		fprintf(stderr, "zws-cat: cannot create the WebSocket context\n");
+		return 1;
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	int rc = connect_to(ctx, url, argv[i]);
+	if (rc) {
+		lws_context_destroy(ctx);
+		return rc;
+	}
+	c.ctx = ctx;
+	if (c.timeout)
+		lws_sul_schedule(ctx, 0, &c.deadline, on_deadline, c.timeout * LWS_US_PER_SEC);
+	while (!c.done && !interrupted)
+		lws_service(ctx, 0);
 	if (interrupted)
 		c.status = 0;
 	lws_context_destroy(ctx);

@@ -3,6 +3,8 @@
  * range so a typo is one clear line instead of a surprise at run time. */
 #include "config.h"
 
+#include "conninfo.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +219,8 @@ enum config_result config_parse(struct zws_config *cfg, int argc, char *const ar
 		snprintf(err, errlen, "no database: give --db CONNINFO or set ZWS_DB");
 		return CONFIG_ERROR;
 	}
+	if (!conninfo_check(cfg->db, err, errlen))
+		return CONFIG_ERROR;
 	if (cfg->drop_after_s <= cfg->ping_after_s) {
 		snprintf(err, errlen, "--drop-after (%u s) must be longer than --ping-after (%u s)",
 			 cfg->drop_after_s, cfg->ping_after_s);

@@ -1,6 +1,7 @@
 /* zws-ingest: follows a Zilliqa lookup node's TxBlocks into PostgreSQL.
  * Parses the command line, runs the follower on a libevent loop and stops
- * cleanly on SIGTERM or SIGINT (exit 0). */
+ * cleanly on SIGTERM or SIGINT (exit 0); --migrate-only applies the schema
+ * and exits. */
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,10 +10,24 @@
 #include "ingest_config.h"
 #include "follower.h"
 #include "log.h"
+#include "migrate.h"
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	follower_stop(arg);
+}
+
+/* --migrate-only: the schema, then exit (0 when it is current). */
+static int migrate_only(const char *conninfo)
+{
+	char err[512] = "";
+	int version = 0;
+	if (!migrate_database(conninfo, &version, err, sizeof(err))) {
+		log_error("migrations not applied: %s", err);
+		return 1;
+	}
+	log_info("schema at version %d; exiting (--migrate-only)", version);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -30,6 +45,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	if (cfg.migrate_only)
+		return migrate_only(cfg.db);
 	signal(SIGPIPE, SIG_IGN);
 	struct event_base *base = event_base_new();
 	if (!base)

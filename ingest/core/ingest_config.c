@@ -3,6 +3,8 @@
  * adding one is one line. */
 #include "ingest_config.h"
 
+#include "conninfo.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,6 +32,9 @@ static const char usage[] =
 	"  --backoff-max-ms MS   cap of the retry backoff (default 10000)\n"
 	"  --window N            blocks fetched ahead of the last commit (default 256)\n"
 	"  --log-level L         error, warn, info or debug (default info)\n"
+	"  --migrate-only        apply the sql/ migrations, then exit 0 (no\n"
+	"                        --lookup needed): run it before zws on a fresh\n"
+	"                        database, as docker-compose.yml does\n"
 	"  --help                this text\n";
 
 const char *ingest_config_usage(void)
@@ -152,6 +157,10 @@ static bool check_required(const struct ingest_config *cfg, char *err, size_t er
 		snprintf(err, errlen, "--db CONNINFO (or ZWS_DB) is required");
 		return false;
 	}
+	if (!conninfo_check(cfg->db, err, errlen))
+		return false;
+	if (cfg->migrate_only)
+		return true;
 	if (!cfg->lookup) {
 		snprintf(err, errlen, "--lookup URL (or ZWS_LOOKUP) is required");
 		return false;
@@ -172,6 +181,10 @@ enum config_result ingest_config_parse(int argc, char **argv, const char *env_db
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			cfg->help = true;
 			return CONFIG_HELP;
+		}
+		if (strcmp(argv[i], "--migrate-only") == 0) {
+			cfg->migrate_only = true;
+			continue;
 		}
 		if (!parse_one(argc, argv, &i, cfg, err, errlen))
 			return CONFIG_ERROR;

@@ -23,6 +23,7 @@ struct ingest_config {
 	int backoff_max_ms;
 	int window;                /* blocks fetched ahead of the last commit */
 	enum log_level log_level;
+	bool migrate_only;         /* apply migrations and exit */
 	bool help;
 };
 

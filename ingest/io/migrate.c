@@ -97,3 +97,30 @@ bool migrate_apply(PGconn *conn, char *err, size_t errlen)
 	}
 	return ok;
 }
+
+static bool read_version(PGconn *conn, int *version, char *err, size_t errlen)
+{
+	PGresult *r = PQexec(conn, "SELECT coalesce(max(version), 0) FROM schema_version");
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	if (ok)
+		*version = atoi(PQgetvalue(r, 0, 0));
+	else
+		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	return ok;
+}
+
+bool migrate_database(const char *conninfo, int *version, char *err, size_t errlen)
+{
+	const char *keys[] = { "application_name", "connect_timeout", "dbname", NULL };
+	const char *vals[] = { "zws-ingest", "10", conninfo, NULL };
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	bool ok = conn && PQstatus(conn) == CONNECTION_OK;
+	if (!ok)
+		snprintf(err, errlen, "cannot connect to PostgreSQL: %s",
+			 conn ? PQerrorMessage(conn) : "out of memory");
+	ok = ok && migrate_apply(conn, err, errlen) && read_version(conn, version, err, errlen);
+	err[strcspn(err, "\n")] = '\0';
+	PQfinish(conn);
+	return ok;
+}

@@ -7,15 +7,19 @@ src=${ZWS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${ZWS_BIN_DIR:-$src/build/bin}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); lookup_port=$(free_port)
-out=$(mktemp -d)
+out=$(mktemp -d /tmp/zws-demo-test.XXXXXX)
+chmod 755 "$out"
 cleanup() {
   [ -n "${demo_pid:-}" ] && kill -INT "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null || true
   rm -rf "$out"
 }
 trap cleanup EXIT
-fail() { echo "demo: FAIL: $*"; echo "--- demo output"; cat "$out/demo.log"; for f in "$src"/.demo/*.log; do echo "--- $f"; tail -n 20 "$f"; done; exit 1; }
+fail() { echo "demo: FAIL: $*"; echo "--- demo output"; cat "$out/demo.log"; for f in "$out"/logs/*.log; do echo "--- $f"; tail -n 20 "$f"; done; exit 1; }
 
 cd "$src"
+# Its own data directory and logs: a demo or a test run elsewhere on this
+# machine is left alone (and would make this one refuse to start).
+ZWS_DEMO_DATA=$out/pg ZWS_DEMO_LOGS=$out/logs \
 ZWS_PORT=$port ZWS_DEMO_LOOKUP_PORT=$lookup_port ZWS_DEMO_INTERVAL_MS=500 \
   setsid ./scripts/demo.sh >"$out/demo.log" 2>&1 &
 demo_pid=$!

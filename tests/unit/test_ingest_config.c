@@ -56,14 +56,17 @@ Test(ingest_config, errors)
 		const char *err_part;
 	} cases[] = {
 		{ 1, { "zws-ingest" }, NULL, "http://x", "--db" },
-		{ 1, { "zws-ingest" }, "db", NULL, "--lookup" },
-		{ 3, { "zws-ingest", "--lookup", "ftp://x" }, "db", NULL, "not an http" },
-		{ 2, { "zws-ingest", "--bogus" }, "db", "http://x", "unknown option --bogus" },
-		{ 2, { "zws-ingest", "--poll-ms" }, "db", "http://x", "--poll-ms needs" },
-		{ 3, { "zws-ingest", "--poll-ms", "abc" }, "db", "http://x", "'abc' is not" },
-		{ 3, { "zws-ingest", "--from-block", "-1" }, "db", "http://x", "--from-block" },
-		{ 3, { "zws-ingest", "--inflight", "0" }, "db", "http://x", "--inflight" },
-		{ 3, { "zws-ingest", "--log-level", "loud" }, "db", "http://x", "--log-level" },
+		{ 1, { "zws-ingest" }, "dbname=db", NULL, "--lookup" },
+		{ 3, { "zws-ingest", "--lookup", "ftp://x" }, "dbname=db", NULL, "not an http" },
+		{ 2, { "zws-ingest", "--bogus" }, "dbname=db", "http://x", "unknown option --bogus" },
+		{ 2, { "zws-ingest", "--poll-ms" }, "dbname=db", "http://x", "--poll-ms needs" },
+		{ 3, { "zws-ingest", "--poll-ms", "abc" }, "dbname=db", "http://x", "'abc' is not" },
+		{ 3, { "zws-ingest", "--from-block", "-1" }, "dbname=db", "http://x", "--from-block" },
+		{ 3, { "zws-ingest", "--inflight", "0" }, "dbname=db", "http://x", "--inflight" },
+		{ 3, { "zws-ingest", "--log-level", "loud" }, "dbname=db", "http://x", "--log-level" },
+		{ 3, { "zws-ingest", "--db", "garbage" }, NULL, "http://x",
+		  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
+		{ 1, { "zws-ingest" }, "garbage", "http://x", "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ingest_config cfg;
@@ -85,4 +88,19 @@ Test(ingest_config, help)
 				"--batch-blocks", "--inflight", "--log-level", "ZWS_DB", "ZWS_LOOKUP" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_assert(strstr(ingest_config_usage(), flags[i]), "%s documented", flags[i]);
+}
+
+Test(ingest_config, migrate_only_needs_no_lookup)
+{
+	struct ingest_config cfg;
+	char err[256] = "";
+	const char *argv[] = { "zws-ingest", "--migrate-only", "--db", "dbname=zws" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 4, argv), CONFIG_OK, "%s", err);
+	cr_expect(cfg.migrate_only);
+	const char *no_db[] = { "zws-ingest", "--migrate-only" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 2, no_db), CONFIG_ERROR);
+	cr_expect(strstr(err, "--db"), "%s", err);
+	const char *plain[] = { "zws-ingest", "--db", "dbname=zws", "--lookup", "http://x" };
+	cr_assert_eq(parse(&cfg, err, NULL, NULL, 5, plain), CONFIG_OK, "%s", err);
+	cr_expect_not(cfg.migrate_only);
 }

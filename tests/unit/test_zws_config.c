@@ -33,19 +33,22 @@ static const struct config_case cases[] = {
 	{ { "--db=host=/x", "--port=1" }, CONFIG_OK, NULL },
 	{ { "--help" }, CONFIG_HELP, NULL },
 	{ { "--port", "4401" }, CONFIG_ERROR, "no database" },
-	{ { "--db", "x", "--port", "0" }, CONFIG_ERROR, "--port" },
-	{ { "--db", "x", "--port", "65536" }, CONFIG_ERROR, "--port" },
-	{ { "--db", "x", "--port", "12ab" }, CONFIG_ERROR, "--port" },
-	{ { "--db", "x", "--bogus" }, CONFIG_ERROR, "unknown option --bogus" },
-	{ { "--db", "x", "--port" }, CONFIG_ERROR, "needs a value" },
-	{ { "--db", "x", "stray" }, CONFIG_ERROR, "unexpected argument" },
-	{ { "--db", "x", "--rate-limit", "5/m" }, CONFIG_ERROR, "--rate-limit" },
-	{ { "--db", "x", "--log-level", "loud" }, CONFIG_ERROR, "--log-level" },
-	{ { "--db", "x", "--max-addresses", "-1" }, CONFIG_ERROR, "--max-addresses" },
-	{ { "--db", "x", "--workers", "0" }, CONFIG_ERROR, "--workers" },
-	{ { "--db", "x", "--event-loop", "poll" }, CONFIG_OK, NULL },
-	{ { "--db", "x", "--event-loop=libuv" }, CONFIG_OK, NULL },
-	{ { "--db", "x", "--event-loop", "epoll" }, CONFIG_ERROR, "--event-loop" },
+	{ { "--db", "dbname=x", "--port", "0" }, CONFIG_ERROR, "--port" },
+	{ { "--db", "dbname=x", "--port", "65536" }, CONFIG_ERROR, "--port" },
+	{ { "--db", "dbname=x", "--port", "12ab" }, CONFIG_ERROR, "--port" },
+	{ { "--db", "dbname=x", "--bogus" }, CONFIG_ERROR, "unknown option --bogus" },
+	{ { "--db", "dbname=x", "--port" }, CONFIG_ERROR, "needs a value" },
+	{ { "--db", "dbname=x", "stray" }, CONFIG_ERROR, "unexpected argument" },
+	{ { "--db", "dbname=x", "--rate-limit", "5/m" }, CONFIG_ERROR, "--rate-limit" },
+	{ { "--db", "dbname=x", "--log-level", "loud" }, CONFIG_ERROR, "--log-level" },
+	{ { "--db", "dbname=x", "--max-addresses", "-1" }, CONFIG_ERROR, "--max-addresses" },
+	{ { "--db", "dbname=x", "--workers", "0" }, CONFIG_ERROR, "--workers" },
+	{ { "--db", "dbname=x", "--event-loop", "poll" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--event-loop=libuv" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--event-loop", "epoll" }, CONFIG_ERROR, "--event-loop" },
+	{ { "--db", "garbage" }, CONFIG_ERROR,
+	  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
+	{ { "--db", "postgresql://zws@db:5432/zws" }, CONFIG_OK, NULL },
 };
 
 Test(zws_config, table)
@@ -88,7 +91,7 @@ Test(zws_config, event_loop_names)
 		{ "poll", ZWS_LOOP_POLL }, { "libev", ZWS_LOOP_LIBEV }, { "libuv", ZWS_LOOP_LIBUV },
 	};
 	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
-		char *argv[] = { "zws", "--db", "x", "--event-loop", (char *)loops[i].name };
+		char *argv[] = { "zws", "--db", "dbname=x", "--event-loop", (char *)loops[i].name };
 		struct zws_config cfg;
 		char err[200];
 		cr_assert_eq(config_parse(&cfg, 5, argv, no_env, err, sizeof(err)), CONFIG_OK, "%s", err);
@@ -128,18 +131,18 @@ Test(zws_config, keepalive_must_ping_before_it_drops)
 {
 	struct zws_config cfg;
 	char err[200];
-	char *argv[] = { "zws", "--db", "x" };
+	char *argv[] = { "zws", "--db", "dbname=x" };
 	cr_assert_eq(config_parse(&cfg, 3, argv, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
 	cr_expect_eq(cfg.ping_after_s, 30);
 	cr_expect_eq(cfg.drop_after_s, 70);
-	char *argv2[] = { "zws", "--db", "x", "--ping-after", "5", "--drop-after", "8" };
+	char *argv2[] = { "zws", "--db", "dbname=x", "--ping-after", "5", "--drop-after", "8" };
 	cr_assert_eq(config_parse(&cfg, 7, argv2, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
 	cr_expect_eq(cfg.ping_after_s, 5);
 	cr_expect_eq(cfg.drop_after_s, 8);
-	char *argv3[] = { "zws", "--db", "x", "--ping-after", "70" };
+	char *argv3[] = { "zws", "--db", "dbname=x", "--ping-after", "70" };
 	cr_assert_eq(config_parse(&cfg, 5, argv3, NULL, err, sizeof(err)), CONFIG_ERROR);
 	cr_expect_str_eq(err, "--drop-after (70 s) must be longer than --ping-after (70 s)");
-	char *argv4[] = { "zws", "--db", "x", "--ping-after", "0" };
+	char *argv4[] = { "zws", "--db", "dbname=x", "--ping-after", "0" };
 	cr_assert_eq(config_parse(&cfg, 5, argv4, NULL, err, sizeof(err)), CONFIG_ERROR);
 	cr_expect_str_eq(err, "invalid value for --ping-after: '0'");
 }
