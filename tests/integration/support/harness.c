@@ -221,8 +221,11 @@ static void assert_no_sanitizer_reports(void)
 		for (size_t m = 0; text && m < sizeof(sanitizer_markers) / sizeof(sanitizer_markers[0]); m++) {
 			const char *hit = strstr(text, sanitizer_markers[m]);
 			if (hit) {
+				char first[201];
 				fprintf(stderr, "----- %s: sanitizer report -----\n%.6000s\n", procs[i].name, hit);
-				cr_assert_fail("%s reported: %.200s", procs[i].name, hit);
+				snprintf(first, sizeof(first), "%s", hit);
+				free(text);
+				cr_assert_fail("%s reported: %s", procs[i].name, first);
 			}
 		}
 		free(text);
