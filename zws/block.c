@@ -103,7 +103,9 @@ bool block_add_event(struct block *b, const char *address, const char *event_nam
 		return false;
 	entry_separator(g);
 	buf_append_str(&g->fragment, "{\"_eventname\":");
-	buf_append_json_string(&g->fragment, event_name, strlen(event_name));
+	buf_append_char(&g->fragment, '"'); /* stored JSON-escaped (sql/004) */
+	buf_append_str(&g->fragment, event_name);
+	buf_append_char(&g->fragment, '"');
 	buf_append_str(&g->fragment, ",\"params\":");
 	buf_append_str(&g->fragment, params_json);
 	buf_append_char(&g->fragment, '}');

@@ -50,8 +50,9 @@ struct block {
 struct block *block_new(uint64_t num, const char *tx_block, const char *tx_hashes);
 
 /* Adds an event log of a successful transaction, in block order. address
- * is the emitting contract (any form address_parse accepts), params_json
- * the stored params array text. */
+ * is the emitting contract (any form address_parse accepts), event_name
+ * the stored name (a JSON string's contents, escapes kept: sql/004),
+ * params_json the stored params array text. */
 bool block_add_event(struct block *b, const char *address, const char *event_name,
 		     const char *params_json, char *err, size_t errlen)
 	__attribute__((warn_unused_result));

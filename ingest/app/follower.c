@@ -3,7 +3,17 @@
  * All requests are sent from one place (schedule, run from the "kick"
  * event), never from inside a lookup callback. Lookup failures of any kind
  * pause fetching for an exponential backoff; the first failure and the
- * recovery are logged once each. */
+ * recovery are logged once each.
+ *
+ * Before a complete block goes to the store it is checked: it must link
+ * to the block before it (chain.h; else following halts), fit in
+ * --max-block-bytes (else it halts) and be valid UTF-8 (else it is
+ * fetched again, and stored repaired if it comes back the same). A block
+ * PostgreSQL refuses is fetched again with a growing delay until it is
+ * stored: a transaction already stored in another block is such a case,
+ * since a lookup on another chain is stopped by the chain check first,
+ * and one whose blocks link but repeat transactions is answering wrongly.
+ * Responses to requests sent before such a refetch are dropped. */
 #include "follower.h"
 
 #include <event2/event.h>
@@ -15,6 +25,8 @@
 #include <time.h>
 
 #include "backoff.h"
+#include "block_sql.h"
+#include "chain.h"
 #include "txblock.h"
 #include "ingest_config.h"
 #include "log.h"
@@ -26,6 +38,7 @@
 
 #define PROGRESS_INTERVAL_S 5
 #define NOT_READY_RETRY_MS 200
+#define HALT_TICK_S 1
 
 struct follower {
 	struct event_base *base;
@@ -42,12 +55,21 @@ struct follower {
 	size_t batch_calls;
 	uint64_t progress_height;
 	double progress_time;
-	struct event *kick_ev, *poll_ev, *backoff_ev, *retry_ev, *progress_ev;
+	struct chain_tip tip;          /* the last block handed to the store */
+	struct chain_halt halt;
+	uint64_t generation;           /* bumped by every refetch */
+	struct backoff refetch_backoff;
+	bool utf8_suspect;             /* utf8_num came once with invalid UTF-8 */
+	uint64_t utf8_num;
+	bool refused;                  /* refused_num was refused, not yet stored */
+	uint64_t refused_num;
+	struct event *kick_ev, *poll_ev, *backoff_ev, *retry_ev, *progress_ev, *halt_ev;
 };
 
 /* One batch request in flight. */
 struct fetch_req {
 	struct follower *f;
+	uint64_t generation;
 	bool is_head;
 	size_t n;
 	struct window_call calls[];
@@ -94,6 +116,35 @@ static void lookup_succeeded(struct follower *f)
 			 n == 1 ? "" : "s");
 }
 
+/* Fetches again from block num after delay_ms: what is in the window and
+ * the answers still on their way are dropped. */
+static void refetch(struct follower *f, uint64_t num, int delay_ms)
+{
+	f->generation++;
+	window_reset(f->window, num);
+	if (delay_ms > 0) {
+		f->paused = true;
+		add_timer_ms(f->backoff_ev, (uint64_t)delay_ms);
+	}
+	kick(f);
+}
+
+static void report_halt(struct follower *f)
+{
+	if (chain_halt_report_due(&f->halt, now_ms()))
+		log_error("not following: %s", f->halt.reason);
+}
+
+/* Stops following for good (until an operator restarts ingest). */
+static void halt(struct follower *f)
+{
+	f->generation++;
+	window_reset(f->window, f->halt.num);
+	report_halt(f);
+	struct timeval tick = { HALT_TICK_S, 0 };
+	event_add(f->halt_ev, &tick);
+}
+
 static void start_at(struct follower *f, uint64_t next, const char *why)
 {
 	window_reset(f->window, next);
@@ -107,10 +158,12 @@ static void start_at(struct follower *f, uint64_t next, const char *why)
  * fresh database without --from-block, once the head is known). */
 static void maybe_start(struct follower *f)
 {
-	bool has_cursor;
-	uint64_t cursor;
-	if (f->started || !store_ready(f->store, &has_cursor, &cursor))
+	struct chain_tip cur;
+	if (f->started || !store_ready(f->store, &cur))
 		return;
+	bool has_cursor = cur.known;
+	uint64_t cursor = cur.num;
+	f->tip = cur;
 	if (has_cursor) {
 		if (f->cfg->has_from_block && f->cfg->from_block != cursor + 1)
 			log_info("--from-block %" PRIu64 " ignored: the database has a cursor",
@@ -144,6 +197,7 @@ static void send_head(struct follower *f)
 	if (!req)
 		return;
 	req->f = f;
+	req->generation = f->generation;
 	req->is_head = true;
 	if (!post_request(f, req, &rc, 1)) {
 		free(req);
@@ -162,6 +216,7 @@ static bool send_blocks(struct follower *f)
 	bool sent = false;
 	if (req && rc) {
 		req->f = f;
+		req->generation = f->generation;
 		req->is_head = false;
 		req->n = window_plan(f->window, f->head, now_ms(), req->calls, f->batch_calls);
 		window_rpc_calls(req->calls, req->n, rc);
@@ -184,7 +239,7 @@ static void arm_retry(struct follower *f)
 
 static void schedule(struct follower *f)
 {
-	if (f->stopping || f->paused)
+	if (f->stopping || f->paused || f->halt.halted)
 		return;
 	if (f->head_due && !f->head_inflight && lookup_idle(f->lookup) > 0)
 		send_head(f);
@@ -197,20 +252,93 @@ static void schedule(struct follower *f)
 	arm_retry(f);
 }
 
+static void out_of_memory(struct follower *f, uint64_t num)
+{
+	log_error("blk=%" PRIu64 " cannot be queued: out of memory; stopping", num);
+	f->fatal = true;
+	follower_stop(f);
+}
+
+/* Text that is not valid UTF-8 (tx: where, NULL for the header): the
+ * first time, the block is fetched again; false then. */
+static bool accept_utf8(struct follower *f, const struct ingest_block *b, bool repaired, const char *tx)
+{
+	if (!repaired) {
+		log_info("blk=%" PRIu64 " tx=%s: the lookup sent text that is not valid UTF-8;"
+			 " fetching the block again", b->num, tx ? tx : "-");
+		f->utf8_suspect = true;
+		f->utf8_num = b->num;
+		refetch(f, b->num, 0);
+		return false;
+	}
+	log_warn("blk=%" PRIu64 " tx=%s: the lookup sent text that is not valid UTF-8 again;"
+		 " stored with each invalid sequence replaced by \\ufffd", b->num, tx ? tx : "-");
+	f->utf8_suspect = false;
+	return true;
+}
+
+/* Checks b before it is stored and serializes it into *rows; false when it
+ * is not to be stored now (following halted, or the block is fetched
+ * again). */
+static bool admit(struct follower *f, const struct ingest_block *b, bool live,
+		  struct block_sql_rows **rows)
+{
+	const char *prev = b->has_prev_hash ? b->prev_hash : NULL;
+	if (chain_check(&f->tip, b->num, prev) == CHAIN_BROKEN) {
+		chain_halt_broken(&f->halt, &f->tip, b->num, prev, now_ms());
+		halt(f);
+		return false;
+	}
+	bool repair = f->utf8_suspect && f->utf8_num == b->num;
+	*rows = block_sql_rows_build(b, live, repair);
+	if (!*rows) {
+		out_of_memory(f, b->num);
+		return false;
+	}
+	const char *tx;
+	size_t bytes = block_sql_rows_bytes(*rows);
+	bool ok = true;
+	if (bytes > f->cfg->max_block_bytes) {
+		char reason[300];
+		snprintf(reason, sizeof(reason), "blk=%" PRIu64 " holds %zu bytes, over --max-block-bytes %"
+			 PRIu64 "; not stored (restart with a larger --max-block-bytes to store it)",
+			 b->num, bytes, f->cfg->max_block_bytes);
+		chain_halt_other(&f->halt, b->num, reason, now_ms());
+		halt(f);
+		ok = false;
+	} else if (block_sql_rows_bad_utf8(*rows, &tx)) {
+		ok = accept_utf8(f, b, repair, tx);
+	} else if (repair) {
+		f->utf8_suspect = false; /* the second answer was clean */
+	}
+	if (!ok) {
+		block_sql_rows_free(*rows);
+		*rows = NULL;
+	}
+	return ok;
+}
+
 /* Hands every complete block at the front of the window to the store. */
 static void flush_ready(struct follower *f)
 {
 	struct ingest_block *b;
-	while ((b = window_pop(f->window)) != NULL) {
+	while (!f->halt.halted && !f->stopping && (b = window_pop(f->window)) != NULL) {
 		bool live = b->num + f->cfg->live_distance >= f->head;
 		uint64_t num = b->num;
-		if (!store_submit_take(f->store, b, f->head, live)) {
-			log_error("blk=%" PRIu64 " cannot be queued: out of memory; stopping", num);
+		char hash[sizeof(b->hash)];
+		struct block_sql_rows *rows;
+		memcpy(hash, b->hash, sizeof(hash));
+		if (!admit(f, b, live, &rows)) {
 			txblock_free(b);
-			f->fatal = true;
-			follower_stop(f);
 			return;
 		}
+		if (!store_submit_take(f->store, b, rows, f->head, live)) {
+			block_sql_rows_free(rows);
+			txblock_free(b);
+			out_of_memory(f, num);
+			return;
+		}
+		chain_tip_set(&f->tip, num, hash);
 	}
 }
 
@@ -316,7 +444,7 @@ static void on_response(const struct lookup_response *resp, void *arg)
 	struct follower *f = req->f;
 	if (req->is_head)
 		f->head_inflight = false;
-	if (!f->stopping)
+	if (!f->stopping && (req->is_head || req->generation == f->generation))
 		handle_response(f, req, resp);
 	free(req);
 	kick(f);
@@ -326,15 +454,42 @@ static void log_commit(struct follower *f, const struct store_commit *c)
 {
 	f->has_committed = true;
 	f->committed = c->num;
+	if (f->refused && c->num >= f->refused_num) {
+		int n = backoff_succeed(&f->refetch_backoff);
+		log_info("blk=%" PRIu64 " stored after PostgreSQL refused it %d time%s", f->refused_num, n,
+			 n == 1 ? "" : "s");
+		f->refused = false;
+	}
 	if (c->live)
 		log_info("blk=%" PRIu64 " txns=%u events=%u committed in %.1fms", c->num, c->txns,
 			 c->events, c->ms);
+}
+
+/* PostgreSQL refused block r->num for its data: it is fetched again, less
+ * and less often while it stays refused; one warning per block. */
+static void block_refused(struct follower *f, const struct store_refusal *r)
+{
+	int delay = backoff_fail(&f->refetch_backoff);
+	f->tip = r->committed;
+	if (f->halt.halted)
+		return;
+	if (!f->refused || f->refused_num != r->num)
+		log_warn("blk=%" PRIu64 " not stored: PostgreSQL refused it (%s: %s); fetching it again"
+			 " in %.2fs, then less and less often until it is stored", r->num, r->sqlstate,
+			 r->message, delay / 1000.0);
+	else
+		log_debug("blk=%" PRIu64 " refused again (%s: %s); fetching it again in %.2fs", r->num,
+			  r->sqlstate, r->message, delay / 1000.0);
+	f->refused = true;
+	f->refused_num = r->num;
+	refetch(f, r->num, delay);
 }
 
 static void on_store_wake(void *arg)
 {
 	struct follower *f = arg;
 	struct store_commit commits[256];
+	struct store_refusal refusal;
 	size_t n;
 	if (!f->started)
 		maybe_start(f);
@@ -342,6 +497,8 @@ static void on_store_wake(void *arg)
 		for (size_t i = 0; i < n; i++)
 			log_commit(f, &commits[i]);
 	}
+	if (store_take_refusal(f->store, &refusal))
+		block_refused(f, &refusal);
 	kick(f);
 }
 
@@ -363,6 +520,11 @@ static void on_backoff_done(evutil_socket_t fd, short what, void *arg)
 	f->paused = false;
 	f->head_due = true;
 	schedule(f);
+}
+
+static void on_halt_tick(evutil_socket_t fd, short what, void *arg)
+{
+	report_halt(arg);
 }
 
 static void on_progress(evutil_socket_t fd, short what, void *arg)
@@ -391,7 +553,8 @@ static bool make_events(struct follower *f)
 	f->backoff_ev = evtimer_new(f->base, on_backoff_done, f);
 	f->retry_ev = evtimer_new(f->base, on_kick, f);
 	f->progress_ev = event_new(f->base, -1, EV_PERSIST, on_progress, f);
-	if (!f->kick_ev || !f->poll_ev || !f->backoff_ev || !f->retry_ev || !f->progress_ev)
+	f->halt_ev = event_new(f->base, -1, EV_PERSIST, on_halt_tick, f);
+	if (!f->kick_ev || !f->poll_ev || !f->backoff_ev || !f->retry_ev || !f->progress_ev || !f->halt_ev)
 		return false;
 	return event_add(f->poll_ev, &poll) == 0 && event_add(f->progress_ev, &progress) == 0;
 }
@@ -409,6 +572,7 @@ struct follower *follower_new(struct event_base *base, const struct ingest_confi
 	f->batch_calls = (size_t)cfg->batch_blocks * 3;
 	f->head_due = true;
 	backoff_init(&f->backoff, 250, cfg->backoff_max_ms);
+	backoff_init(&f->refetch_backoff, 250, cfg->backoff_max_ms);
 	f->lookup = lookup_new(base, cfg->lookup, cfg->inflight, cfg->timeout_ms, err, errlen);
 	if (!f->lookup)
 		goto fail;
@@ -417,7 +581,8 @@ struct follower *follower_new(struct event_base *base, const struct ingest_confi
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	f->store = store_new(base, cfg->db, cfg->backoff_max_ms, on_store_wake, f, err, errlen);
+	f->store = store_new(base, cfg->db, cfg->backoff_max_ms, cfg->rewind, on_store_wake, f, err,
+			     errlen);
 	if (!f->store)
 		goto fail;
 	kick(f);
@@ -444,6 +609,14 @@ bool follower_failed(const struct follower *f)
 	return f->fatal;
 }
 
+enum follower_health follower_health(const struct follower *f, const char **why)
+{
+	*why = f->halt.halted ? f->halt.reason : NULL;
+	if (f->halt.halted)
+		return FOLLOWER_HALTED;
+	return f->started ? FOLLOWER_FOLLOWING : FOLLOWER_STARTING;
+}
+
 static void free_event(struct event *ev)
 {
 	if (ev) {
@@ -465,5 +638,6 @@ void follower_free(struct follower *f)
 	free_event(f->backoff_ev);
 	free_event(f->retry_ev);
 	free_event(f->progress_ev);
+	free_event(f->halt_ev);
 	free(f);
 }

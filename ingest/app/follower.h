@@ -23,4 +23,14 @@ void follower_free(struct follower *f);
 /* True when the follower hit an unrecoverable local error. */
 bool follower_failed(const struct follower *f);
 
+enum follower_health {
+	FOLLOWER_STARTING,  /* waiting for PostgreSQL or the lookup's head */
+	FOLLOWER_FOLLOWING,
+	FOLLOWER_HALTED,    /* stopped following (another chain, a block too big) */
+};
+
+/* How ingest is doing, for a health report; *why is the reason when
+ * halted (NULL otherwise), valid until the follower changes. */
+enum follower_health follower_health(const struct follower *f, const char **why);
+
 #endif

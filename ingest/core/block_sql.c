@@ -16,6 +16,7 @@
 
 #include "jraw.h"
 #include "schema.h"
+#include "utf8.h"
 
 const struct block_sql_stmt_def block_sql_stmts[BLOCK_SQL_STMT_COUNT] = {
 	[BLOCK_SQL_REPLACE] = { "zi_replace",
@@ -160,6 +161,10 @@ enum rows_col {
 
 struct block_sql_rows {
 	struct block_sql_buf col[COL_COUNT];
+	bool repair_utf8;
+	bool bad_utf8;       /* some text was not valid UTF-8 */
+	bool bad_in_txn;     /* ... in a transaction (else the header or hash lists) */
+	char bad_tx_hash[65];
 };
 
 /* One array column; column(b, i, tmp, json) yields row i's value as text,
@@ -248,7 +253,20 @@ static const char *log_index(const struct ingest_block *b, size_t i, char tmp[32
 }
 static const char *log_hash(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return LOG->tx_hash; }
 static const char *log_addr(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return LOG->address; }
-static const char *log_name(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json) { return LOG->event_name; }
+/* The name as the contents of a JSON string (set *json to it); a plain
+ * name, the usual case, is its own JSON text. */
+static const char *log_name(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
+{
+	const char *name = LOG->event_name;
+	size_t len = strlen(name);
+	bool plain = LOG->event_name_json == NULL ||
+		     (size_t)json_object_get_string_len(LOG->event_name_json) == len;
+	for (size_t k = 0; plain && k < len; k++)
+		plain = (unsigned char)name[k] >= 0x20 && name[k] != '"' && name[k] != '\\';
+	if (!plain)
+		*json = LOG->event_name_json;
+	return name;
+}
 static const char *log_params(const struct ingest_block *b, size_t i, char tmp[32], struct json_object **json)
 {
 	*json = LOG->params;
@@ -267,7 +285,8 @@ static const column_fn log_columns[] = {
 };
 
 /* Adds o as the node sent it (jraw), or serialized when it has no text of
- * the node's (a list assembled from pages). */
+ * the node's (a list assembled from pages); a string without its quotes:
+ * JSON-escaped, so a NUL is stored as \u0000. */
 static void add_json(struct block_sql_buf *buf, struct json_object *o)
 {
 	struct jraw_text raw;
@@ -276,8 +295,50 @@ static void add_json(struct block_sql_buf *buf, struct json_object *o)
 		const char *text = json_object_to_json_string_length(
 			o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 		raw = (struct jraw_text){ { text }, { len }, 1 };
+		if (json_object_is_type(o, json_type_string) && len >= 2)
+			raw = (struct jraw_text){ { text + 1 }, { len - 2 }, 1 };
 	}
 	put_elem(buf, raw.piece, raw.len, raw.count);
+}
+
+/* The transaction hash of row i of the columns starting at first (NULL:
+ * the block's own row). */
+static const char *row_tx_hash(const struct ingest_block *b, int first, size_t i)
+{
+	if (first == COL_TXNS)
+		return b->txns[i].hash;
+	return first == COL_LOGS ? b->logs[i].tx_hash : NULL;
+}
+
+/* Checks the element added at buf->data[at..] is valid UTF-8; notes where
+ * it is not and, when repairing, rewrites it with utf8_repair. */
+static void check_utf8(struct block_sql_rows *r, struct block_sql_buf *buf, size_t at,
+		       const char *tx_hash)
+{
+	if (buf->failed || (buf->len - at == 4 && buf->data[at] == (char)0xff))
+		return; /* failed, or NULL */
+	const char *text = buf->data + at + 4;
+	size_t n = buf->len - at - 4;
+	if (utf8_valid(text, n))
+		return;
+	if (!r->bad_utf8) {
+		r->bad_utf8 = true;
+		r->bad_in_txn = tx_hash != NULL;
+		snprintf(r->bad_tx_hash, sizeof(r->bad_tx_hash), "%s", tx_hash ? tx_hash : "");
+	}
+	if (!r->repair_utf8)
+		return;
+	char *fixed = malloc(utf8_repaired_len(text, n));
+	if (!fixed) {
+		buf->failed = true;
+		return;
+	}
+	size_t len = utf8_repair(text, n, fixed);
+	const char *piece = fixed;
+	buf->len = at;
+	buf->count--;
+	put_elem(buf, &piece, &len, 1);
+	free(fixed);
 }
 
 /* Fills rows->col[first..first+ncols) with nrows rows of each column. */
@@ -288,11 +349,14 @@ static bool build_columns(struct block_sql_rows *r, int first, const column_fn *
 		char tmp[32];
 		for (size_t i = 0; i < nrows; i++) {
 			struct json_object *json = NULL;
+			struct block_sql_buf *buf = &r->col[first + c];
+			size_t at = buf->len;
 			const char *v = cols[c](b, i, tmp, &json);
 			if (json)
-				add_json(&r->col[first + c], json);
+				add_json(buf, json);
 			else
-				block_sql_elems_add(&r->col[first + c], v);
+				block_sql_elems_add(buf, v);
+			check_utf8(r, buf, at, row_tx_hash(b, first, i));
 		}
 		if (r->col[first + c].failed)
 			return false;
@@ -300,11 +364,12 @@ static bool build_columns(struct block_sql_rows *r, int first, const column_fn *
 	return true;
 }
 
-struct block_sql_rows *block_sql_rows_build(const struct ingest_block *b, bool live)
+struct block_sql_rows *block_sql_rows_build(const struct ingest_block *b, bool live, bool repair_utf8)
 {
 	struct block_sql_rows *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
+	r->repair_utf8 = repair_utf8;
 	char payload[96];
 	block_sql_notify_payload(b->num, live, payload, sizeof(payload));
 	block_sql_elems_add(&r->col[COL_NOTIFY], payload);
@@ -316,6 +381,20 @@ struct block_sql_rows *block_sql_rows_build(const struct ingest_block *b, bool l
 		return NULL;
 	}
 	return r;
+}
+
+bool block_sql_rows_bad_utf8(const struct block_sql_rows *r, const char **tx_hash)
+{
+	*tx_hash = r->bad_utf8 && r->bad_in_txn ? r->bad_tx_hash : NULL;
+	return r->bad_utf8;
+}
+
+size_t block_sql_rows_bytes(const struct block_sql_rows *r)
+{
+	size_t n = 0;
+	for (int c = 0; c < COL_COUNT; c++)
+		n += r->col[c].len;
+	return n;
 }
 
 void block_sql_rows_free(struct block_sql_rows *r)

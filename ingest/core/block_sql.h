@@ -42,9 +42,18 @@ extern const struct block_sql_stmt_def block_sql_stmts[BLOCK_SQL_STMT_COUNT];
 /* One block's rows as array literals, one per array column. */
 struct block_sql_rows;
 
-/* Serializes b; live: whether its NOTIFY marks it live. NULL when out of
- * memory. */
-struct block_sql_rows *block_sql_rows_build(const struct ingest_block *b, bool live);
+/* Serializes b; live: whether its NOTIFY marks it live; repair_utf8:
+ * whether text that is not valid UTF-8 is stored repaired (utf8.h) rather
+ * than as it is. NULL when out of memory. */
+struct block_sql_rows *block_sql_rows_build(const struct ingest_block *b, bool live, bool repair_utf8);
+
+/* Whether some of the rows' text was not valid UTF-8 (repaired or not);
+ * *tx_hash is the first such transaction's hash, NULL when it was the
+ * block's header or hash lists. */
+bool block_sql_rows_bad_utf8(const struct block_sql_rows *r, const char **tx_hash);
+
+/* The bytes the rows hold: what storing the block sends PostgreSQL. */
+size_t block_sql_rows_bytes(const struct block_sql_rows *r);
 void block_sql_rows_free(struct block_sql_rows *r);
 
 /* The parameters of one statement execution, for PQsendQueryPrepared:

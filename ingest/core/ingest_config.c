@@ -31,6 +31,13 @@ static const char usage[] =
 	"  --timeout-ms MS       per-request timeout (default 15000)\n"
 	"  --backoff-max-ms MS   cap of the retry backoff (default 10000)\n"
 	"  --window N            blocks fetched ahead of the last commit (default 256)\n"
+	"  --max-block-bytes N   largest block stored, in bytes of rows (default\n"
+	"                        33554432, 32 MiB); a bigger one stops ingest with\n"
+	"                        an error naming it\n"
+	"  --rewind N            at start, delete the last N stored blocks with their\n"
+	"                        rows and follow again from there: the way out when\n"
+	"                        ingest stops because the lookup follows another\n"
+	"                        chain (a one-off: drop it from the next start)\n"
 	"  --log-level L         error, warn, info or debug (default info)\n"
 	"  --migrate-only        apply the sql/ migrations, then exit 0 (no\n"
 	"                        --lookup needed): run it before zws on a fresh\n"
@@ -71,7 +78,7 @@ static bool set_lookup(struct ingest_config *c, const char *v) { c->lookup = v; 
 static bool set_from(struct ingest_config *c, const char *v)
 {
 	c->has_from_block = true;
-	return parse_u64(v, &c->from_block);
+	return parse_u64(v, &c->from_block) && c->from_block <= INT64_MAX;
 }
 static bool set_poll(struct ingest_config *c, const char *v) { return parse_int(v, 10, 3600000, &c->poll_ms); }
 static bool set_live(struct ingest_config *c, const char *v) { return parse_u64(v, &c->live_distance); }
@@ -81,6 +88,12 @@ static bool set_timeout(struct ingest_config *c, const char *v) { return parse_i
 static bool set_backoff(struct ingest_config *c, const char *v) { return parse_int(v, 100, 3600000, &c->backoff_max_ms); }
 static bool set_window(struct ingest_config *c, const char *v) { return parse_int(v, 1, 100000, &c->window); }
 static bool set_level(struct ingest_config *c, const char *v) { return log_parse_level(v, &c->log_level); }
+static bool set_max_block(struct ingest_config *c, const char *v)
+{
+	return parse_u64(v, &c->max_block_bytes) && c->max_block_bytes >= 65536 &&
+	       c->max_block_bytes <= INGEST_MAX_BLOCK_BYTES_LIMIT;
+}
+static bool set_rewind(struct ingest_config *c, const char *v) { return parse_u64(v, &c->rewind) && c->rewind > 0; }
 
 static const struct option_def {
 	const char *name;
@@ -98,6 +111,8 @@ static const struct option_def {
 	{ "--backoff-max-ms", set_backoff, "milliseconds between 100 and 3600000" },
 	{ "--window", set_window, "a number between 1 and 100000" },
 	{ "--log-level", set_level, "error, warn, info or debug" },
+	{ "--max-block-bytes", set_max_block, "a byte count between 65536 and 1073741824" },
+	{ "--rewind", set_rewind, "a block count of at least 1" },
 };
 
 static const struct option_def *find_option(const char *arg, size_t len)
@@ -121,6 +136,7 @@ static void set_defaults(struct ingest_config *cfg, const char *env_db, const ch
 	cfg->timeout_ms = 15000;
 	cfg->backoff_max_ms = 10000;
 	cfg->window = 256;
+	cfg->max_block_bytes = INGEST_DEFAULT_MAX_BLOCK_BYTES;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 

@@ -10,6 +10,9 @@
 
 #include "log.h"
 
+#define INGEST_DEFAULT_MAX_BLOCK_BYTES (32ULL << 20)
+#define INGEST_MAX_BLOCK_BYTES_LIMIT (1ULL << 30)
+
 struct ingest_config {
 	const char *db;            /* libpq conninfo */
 	const char *lookup;        /* http:// or https:// JSON-RPC URL */
@@ -22,6 +25,8 @@ struct ingest_config {
 	int timeout_ms;            /* per request */
 	int backoff_max_ms;
 	int window;                /* blocks fetched ahead of the last commit */
+	uint64_t max_block_bytes;  /* what one block's rows may hold */
+	uint64_t rewind;           /* blocks to delete at start (0: none) */
 	enum log_level log_level;
 	bool migrate_only;         /* apply migrations and exit */
 	bool help;

@@ -64,7 +64,7 @@ static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
 		return false;
 	if (json_object_is_type(v, json_type_int)) {
 		*out = json_object_get_uint64(v);
-		return true;
+		return json_object_get_int64(v) >= 0;
 	}
 	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 	if (!s || *s < '0' || *s > '9')
@@ -114,6 +114,11 @@ enum block_header_status txblock_peek_num(struct json_object *result, uint64_t *
 		snprintf(err, errlen, "TxBlock header without a valid BlockNum");
 		return BLOCK_HEADER_BAD;
 	}
+	if (*num > BLOCK_MAX_NUM) {
+		snprintf(err, errlen, "TxBlock header with BlockNum %llu, past the largest possible %llu",
+			 (unsigned long long)*num, (unsigned long long)BLOCK_MAX_NUM);
+		return BLOCK_HEADER_BAD;
+	}
 	return BLOCK_HEADER_OK;
 }
 
@@ -132,6 +137,7 @@ static bool read_header_fields(struct ingest_block *b, struct json_object *resul
 	if (b->num_txns > BLOCK_PAGE_SIZE && b->num_pages == 1)
 		b->num_pages = (int)((b->num_txns + BLOCK_PAGE_SIZE - 1) / BLOCK_PAGE_SIZE);
 	b->has_timestamp = get_u64(header, "Timestamp", &v) && v <= INT64_MAX;
+	b->has_prev_hash = copy_hash(get_string(header, "PrevBlockHash"), b->prev_hash);
 	b->timestamp_us = b->has_timestamp ? (int64_t)v : 0;
 	if (!json_object_object_get_ex(result, "body", &body) ||
 	    !copy_hash(get_string(body, "BlockHash"), b->hash)) {

@@ -19,6 +19,9 @@ struct json_object;
 
 /* BlockNum of the placeholder Zilliqa 1 returns for a block not yet made. */
 #define BLOCK_DUMMY_NUM "18446744073709551615"
+/* The largest block number there can be: PostgreSQL's bigint. A head or
+ * block past it is refused like a malformed one. */
+#define BLOCK_MAX_NUM ((uint64_t)INT64_MAX)
 /* GetTxnBodiesForTxBlockEx / GetTransactionsForTxBlockEx page size. */
 #define BLOCK_PAGE_SIZE 2500
 
@@ -45,7 +48,8 @@ struct ingest_event_log {
 	int log_index;      /* index in the receipt's event_logs */
 	const char *tx_hash;
 	char address[43];   /* "0x" + 40 lowercase hex */
-	const char *event_name;
+	const char *event_name;     /* decoded; may hold a NUL (see event_name_json) */
+	struct json_object *event_name_json; /* the _eventname string, borrowed */
 	struct json_object *params; /* borrowed from the receipt */
 	bool success;
 };
@@ -58,6 +62,8 @@ struct ingest_contract {
 struct ingest_block {
 	uint64_t num;
 	char hash[65];
+	bool has_prev_hash;
+	char prev_hash[65];  /* the header's PrevBlockHash, normalized */
 	uint32_t num_txns;
 	int num_pages;
 	bool has_timestamp;

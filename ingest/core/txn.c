@@ -141,7 +141,7 @@ static size_t count_event_logs(const struct ingest_block *b)
 static bool decode_event(struct ingest_event_log *ev, const struct ingest_txn *t,
 			 int index, struct json_object *log)
 {
-	struct json_object *params;
+	struct json_object *params, *name_json;
 	const char *name = get_string(log, "_eventname");
 	const char *addr = get_string(log, "address");
 	char hex[DERIVE_HEX_ADDR_LEN];
@@ -154,6 +154,8 @@ static bool decode_event(struct ingest_event_log *ev, const struct ingest_txn *t
 	ev->tx_hash = t->hash;
 	snprintf(ev->address, sizeof(ev->address), "0x%s", hex);
 	ev->event_name = name;
+	json_object_object_get_ex(log, "_eventname", &name_json);
+	ev->event_name_json = name_json;
 	ev->params = params;
 	ev->success = t->success;
 	return true;

@@ -8,7 +8,10 @@
  * so a bad block holds back only itself and is named in the log. After a
  * lost connection the thread reconnects with backoff, re-reads the cursor
  * and drops what it shows as committed before resending the rest
- * (replays are harmless anyway). */
+ * (replays are harmless anyway). The backoff ends, and a recovery is
+ * logged, only when a group commits: a connection that accepts nothing
+ * is no recovery. A single block refused for its data is reported, not
+ * retried (store.h). */
 #define _GNU_SOURCE
 #include "store.h"
 
@@ -30,6 +33,12 @@
 #include "migrate.h"
 
 #define STORE_GROUP 64
+
+/* A PostgreSQL error: its SQLSTATE and one line of text. */
+struct db_error {
+	char sqlstate[6];
+	char text[560];
+};
 
 struct store_item {
 	struct store_item *next;
@@ -56,12 +65,15 @@ struct store {
 	struct store_item *committed; /* for the loop thread to free */
 	struct store_commit *commits;
 	size_t ncommits, capcommits;
-	bool ready, has_cursor;
-	uint64_t cursor;
+	bool ready;
+	struct chain_tip tip; /* the last committed block */
+	bool refused;         /* stopped at a refused block until it is taken */
+	struct store_refusal refusal;
 	/* store thread only */
 	PGconn *conn;
 	struct backoff backoff;
 	size_t group_max;
+	uint64_t rewind; /* blocks to delete once connected */
 };
 
 static double now_ms(void)
@@ -104,8 +116,9 @@ static void chomp(char *msg)
 		msg[--n] = '\0';
 }
 
-/* Logs the start of an outage once, then waits the backoff delay. */
-static void db_failed(struct store *s, const char *what, const char *msg)
+/* Logs the start of an outage once, then waits the backoff delay; the
+ * connection is dropped when lost or unusable (drop). */
+static void db_failed(struct store *s, const char *what, const char *msg, bool drop)
 {
 	char m[512];
 	snprintf(m, sizeof(m), "%s", msg);
@@ -115,7 +128,7 @@ static void db_failed(struct store *s, const char *what, const char *msg)
 		log_warn("%s: %s; retrying in %.2fs", what, m, delay / 1000.0);
 	else
 		log_debug("%s again: %s; retrying in %.2fs", what, m, delay / 1000.0);
-	if (s->conn) {
+	if (s->conn && drop) {
 		PQfinish(s->conn);
 		s->conn = NULL;
 	}
@@ -165,8 +178,7 @@ static void pop_committed(struct store *s, size_t n, double ms)
 		if (!s->first)
 			s->last = NULL;
 		s->backlog--;
-		s->cursor = it->block->num;
-		s->has_cursor = true;
+		chain_tip_set(&s->tip, it->block->num, it->block->hash);
 		last = it;
 	}
 	if (!last)
@@ -184,16 +196,68 @@ static void free_items(struct store_item *it)
 	}
 }
 
-static bool read_cursor(struct store *s, bool *has, uint64_t *cursor, char *err, size_t errlen)
+/* The cursor and the hash of the block it names (none when that row is
+ * gone). */
+static bool read_cursor(struct store *s, struct chain_tip *tip, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(s->conn, "SELECT block_num FROM ingest_cursor WHERE id = 1");
+	PGresult *r = PQexec(s->conn, "SELECT c.block_num, b.block_hash FROM ingest_cursor c"
+				      " LEFT JOIN tx_blocks b ON b.block_num = c.block_num WHERE c.id = 1");
 	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
 		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-	*has = ok && PQntuples(r) > 0;
-	*cursor = *has ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	memset(tip, 0, sizeof(*tip));
+	if (ok && PQntuples(r) > 0)
+		chain_tip_set(tip, strtoull(PQgetvalue(r, 0, 0), NULL, 10),
+			      PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1));
 	PQclear(r);
 	return ok;
+}
+
+/* Deletes the rows of every block after keep (all of them when keep is
+ * -1) and the contracts learnt from them, and moves the cursor back, in
+ * one statement. */
+static const char rewind_sql[] =
+	"WITH s AS (DELETE FROM tx_block_shards WHERE block_num > $1::bigint),"
+	" t AS (DELETE FROM transactions WHERE block_num > $1::bigint),"
+	" e AS (DELETE FROM event_logs WHERE block_num > $1::bigint),"
+	" c AS (DELETE FROM contracts WHERE source IN ('deploy', 'event') AND block_num > $1::bigint),"
+	" b AS (DELETE FROM tx_blocks WHERE block_num > $1::bigint),"
+	" u AS (UPDATE ingest_cursor SET block_num = $1::bigint, updated_at = now()"
+	"   WHERE id = 1 AND $1::bigint >= 0)"
+	" DELETE FROM ingest_cursor WHERE id = 1 AND $1::bigint < 0";
+
+/* --rewind: deletes the last s->rewind blocks before following resumes. */
+static bool rewind_blocks(struct store *s, char *err, size_t errlen)
+{
+	struct chain_tip cur;
+	if (s->rewind == 0)
+		return true;
+	if (!read_cursor(s, &cur, err, errlen))
+		return false;
+	if (!cur.known) {
+		log_info("--rewind %" PRIu64 ": the database holds no blocks yet", s->rewind);
+		s->rewind = 0;
+		return true;
+	}
+	long long keep = s->rewind > cur.num ? -1 : (long long)(cur.num - s->rewind);
+	char param[24];
+	snprintf(param, sizeof(param), "%lld", keep);
+	const char *values[1] = { param };
+	PGresult *r = PQexecParams(s->conn, rewind_sql, 1, NULL, values, NULL, NULL, 0);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		snprintf(err, errlen, "--rewind: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	if (!ok)
+		return false;
+	if (keep >= 0)
+		log_info("--rewind %" PRIu64 ": deleted blk=%lld..%" PRIu64 "; following resumes at blk=%lld",
+			 s->rewind, keep + 1, cur.num, keep + 1);
+	else
+		log_info("--rewind %" PRIu64 ": deleted every block up to blk=%" PRIu64
+			 " and the cursor; starting as on a fresh database", s->rewind, cur.num);
+	s->rewind = 0;
+	return true;
 }
 
 /* Prepares every statement. Their plans never depend on the values (the
@@ -232,26 +296,24 @@ static PGconn *open_conn(const char *conninfo)
 static bool connect_db(struct store *s)
 {
 	char err[512] = "";
-	bool has;
-	uint64_t cursor;
+	struct chain_tip cur;
 	s->conn = open_conn(s->conninfo);
 	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
-		db_failed(s, "PostgreSQL unavailable", s->conn ? PQerrorMessage(s->conn) : "out of memory");
+		db_failed(s, "PostgreSQL unavailable", s->conn ? PQerrorMessage(s->conn) : "out of memory", true);
 		return false;
 	}
 	if (!migrate_apply(s->conn, err, sizeof(err)) || !prepare_all(s, err, sizeof(err)) ||
-	    !read_cursor(s, &has, &cursor, err, sizeof(err))) {
-		db_failed(s, "PostgreSQL unavailable", err);
+	    !rewind_blocks(s, err, sizeof(err)) || !read_cursor(s, &cur, err, sizeof(err))) {
+		db_failed(s, "PostgreSQL unavailable", err, true);
 		return false;
 	}
-	db_succeeded(s);
 	pthread_mutex_lock(&s->mu);
 	size_t done = 0;
-	for (struct store_item *it = s->first; has && it && it->block->num <= cursor; it = it->next)
+	for (struct store_item *it = s->first; cur.known && it && it->block->num <= cur.num; it = it->next)
 		done++;
 	pop_committed(s, done, 0);
-	s->has_cursor = has || s->has_cursor;
-	s->cursor = has && cursor > s->cursor ? cursor : s->cursor;
+	if (cur.known && (!s->tip.known || cur.num >= s->tip.num))
+		s->tip = cur;
 	s->ready = true;
 	pthread_mutex_unlock(&s->mu);
 	wake_loop(s);
@@ -263,7 +325,7 @@ static size_t wait_group(struct store *s, struct store_item **group)
 {
 	size_t n = 0;
 	pthread_mutex_lock(&s->mu);
-	while (!s->stop && !s->first)
+	while (!s->stop && (!s->first || s->refused))
 		pthread_cond_wait(&s->cond, &s->mu);
 	for (struct store_item *it = s->first; !s->stop && it && n < s->group_max; it = it->next)
 		group[n++] = it;
@@ -278,7 +340,7 @@ static struct block_sql *build_group(struct store_item **group, size_t n)
 	struct block_sql_member m[STORE_GROUP];
 	for (size_t i = 0; i < n; i++) {
 		if (!group[i]->rows)
-			group[i]->rows = block_sql_rows_build(group[i]->block, group[i]->live);
+			group[i]->rows = block_sql_rows_build(group[i]->block, group[i]->live, true);
 		if (!group[i]->rows)
 			return NULL;
 		m[i] = (struct block_sql_member){ group[i]->block, group[i]->rows, group[i]->head };
@@ -301,21 +363,37 @@ static bool send_group(PGconn *conn, const struct block_sql *sql)
 	       PQpipelineSync(conn);
 }
 
+/* Keeps the first error of a result: SQLSTATE, message and detail. */
+static void note_error(struct db_error *e, const PGresult *r)
+{
+	if (e->text[0])
+		return;
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", state ? state : "");
+	if (primary)
+		snprintf(e->text, sizeof(e->text), "%s%s%s", primary, detail ? ": " : "", detail ? detail : "");
+	else
+		snprintf(e->text, sizeof(e->text), "%s", PQresultErrorMessage(r));
+}
+
 /* Reads one query's result; false when it did not succeed. A COMMIT
  * succeeds only if it really committed. */
-static bool read_result(PGconn *conn, bool is_commit, char *err, size_t errlen)
+static bool read_result(PGconn *conn, bool is_commit, struct db_error *e)
 {
 	PGresult *r = PQgetResult(conn);
 	if (!r) {
-		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+		if (!e->text[0])
+			snprintf(e->text, sizeof(e->text), "%s", PQerrorMessage(conn));
 		return false;
 	}
 	ExecStatusType st = PQresultStatus(r);
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 	if (ok && is_commit)
 		ok = strcmp(PQcmdStatus(r), "COMMIT") == 0;
-	if (!ok && st == PGRES_FATAL_ERROR && !err[0])
-		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+	if (!ok && st == PGRES_FATAL_ERROR)
+		note_error(e, r);
 	PQclear(r);
 	PGresult *end = PQgetResult(conn);
 	PQclear(end);
@@ -323,17 +401,17 @@ static bool read_result(PGconn *conn, bool is_commit, char *err, size_t errlen)
 }
 
 /* Reads the results of a sent group; true when it committed. */
-static bool read_group(PGconn *conn, const struct block_sql *sql, char *err, size_t errlen)
+static bool read_group(PGconn *conn, const struct block_sql *sql, struct db_error *e)
 {
-	bool ok = read_result(conn, false, err, errlen);
+	bool ok = read_result(conn, false, e);
 	for (int k = 0; k < sql->count; k++)
-		ok = read_result(conn, false, err, errlen) && ok;
-	ok = read_result(conn, true, err, errlen) && ok;
+		ok = read_result(conn, false, e) && ok;
+	ok = read_result(conn, true, e) && ok;
 	if (PQstatus(conn) == CONNECTION_BAD)
 		return false;
 	PGresult *r = PQgetResult(conn);
-	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !err[0])
-		snprintf(err, errlen, "pipeline out of step");
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !e->text[0])
+		snprintf(e->text, sizeof(e->text), "pipeline out of step");
 	PQclear(r);
 	return ok;
 }
@@ -342,20 +420,20 @@ static bool read_group(PGconn *conn, const struct block_sql *sql, char *err, siz
  * or 0). On a broken connection the outcome is unknown: 0 is returned and
  * the caller reconnects (connect_db re-reads the cursor). */
 static size_t commit_group(struct store *s, struct store_item **group, size_t n,
-			   double *ms, char *err, size_t errlen)
+			   double *ms, struct db_error *e)
 {
 	PGconn *conn = s->conn;
 	struct block_sql *sql = build_group(group, n);
 	if (!sql) {
-		snprintf(err, errlen, "out of memory building blk=%" PRIu64, group[0]->block->num);
+		snprintf(e->text, sizeof(e->text), "out of memory building blk=%" PRIu64, group[0]->block->num);
 		return 0;
 	}
 	double t0 = now_ms();
 	bool committed = send_group(conn, sql);
 	if (!committed)
-		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+		snprintf(e->text, sizeof(e->text), "%s", PQerrorMessage(conn));
 	else
-		committed = read_group(conn, sql, err, errlen);
+		committed = read_group(conn, sql, e);
 	block_sql_free(sql);
 	*ms = now_ms() - t0;
 	log_debug("store: %s blk=%" PRIu64 "..%" PRIu64 " in %.1fms", committed ? "committed" : "failed",
@@ -368,11 +446,54 @@ static size_t commit_group(struct store *s, struct store_item **group, size_t n,
 	return committed ? n : 0;
 }
 
+/* SQLSTATE classes 22 (data exception), 23 (integrity constraint
+ * violation) and 54 (program limit exceeded, such as a value too big):
+ * the rows themselves are refused. */
+static bool data_error(const struct db_error *e)
+{
+	return strncmp(e->sqlstate, "22", 2) == 0 || strncmp(e->sqlstate, "23", 2) == 0 ||
+	       strncmp(e->sqlstate, "54", 2) == 0;
+}
+
+/* A duplicate transaction hash: appends the block already holding it. */
+static void name_holder(struct store *s, struct db_error *e)
+{
+	static const char key[] = "Key (tx_hash)=(";
+	const char *k = strstr(e->text, key);
+	char hash[65];
+	if (strcmp(e->sqlstate, "23505") != 0 || !k || strlen(k) < sizeof(key) - 1 + 64)
+		return;
+	memcpy(hash, k + sizeof(key) - 1, 64);
+	hash[64] = '\0';
+	const char *values[1] = { hash };
+	PGresult *r = PQexecParams(s->conn, "SELECT block_num FROM transactions WHERE tx_hash = $1",
+				   1, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		size_t n = strlen(e->text);
+		snprintf(e->text + n, sizeof(e->text) - n, " (stored in blk=%s)", PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+}
+
+/* Stops at the refused block until the loop takes the refusal. */
+static void refuse(struct store *s, const struct store_item *it, struct db_error *e)
+{
+	name_holder(s, e);
+	pthread_mutex_lock(&s->mu);
+	s->refused = true;
+	s->refusal.num = it->block->num;
+	snprintf(s->refusal.sqlstate, sizeof(s->refusal.sqlstate), "%s", e->sqlstate);
+	snprintf(s->refusal.message, sizeof(s->refusal.message), "%s", e->text);
+	s->refusal.committed = s->tip;
+	pthread_mutex_unlock(&s->mu);
+	wake_loop(s);
+}
+
 static void store_group(struct store *s, struct store_item **group, size_t n)
 {
 	double ms;
-	char err[512] = "";
-	size_t done = commit_group(s, group, n, &ms, err, sizeof(err));
+	struct db_error e = { "", "" };
+	size_t done = commit_group(s, group, n, &ms, &e);
 	s->group_max = done == n ? STORE_GROUP : 1;
 	if (done > 0) {
 		pthread_mutex_lock(&s->mu);
@@ -384,7 +505,15 @@ static void store_group(struct store *s, struct store_item **group, size_t n)
 	if (done == n)
 		return;
 	if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
-		db_failed(s, "PostgreSQL unavailable", err[0] ? err : "connection lost");
+		db_failed(s, "PostgreSQL unavailable", e.text[0] ? e.text : "connection lost", true);
+		return;
+	}
+	if (data_error(&e)) {
+		if (n == 1)
+			refuse(s, group[0], &e);
+		else
+			log_debug("store: blk=%" PRIu64 "..%" PRIu64 " refused (%s); storing them one by one",
+				  group[0]->block->num, group[n - 1]->block->num, e.text);
 		return;
 	}
 	char what[64];
@@ -393,7 +522,7 @@ static void store_group(struct store *s, struct store_item **group, size_t n)
 	else
 		snprintf(what, sizeof(what), "blk=%" PRIu64 "..%" PRIu64 " not stored",
 			 group[0]->block->num, group[n - 1]->block->num);
-	db_failed(s, what, err);
+	db_failed(s, what, e.text, false);
 }
 
 static bool stopping(struct store *s)
@@ -438,7 +567,7 @@ static bool make_pipe(struct store *s)
 }
 
 struct store *store_new(struct event_base *base, const char *conninfo, int backoff_max_ms,
-			store_wake_cb cb, void *arg, char *err, size_t errlen)
+			uint64_t rewind, store_wake_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -452,6 +581,7 @@ struct store *store_new(struct event_base *base, const char *conninfo, int backo
 	pthread_cond_init(&s->cond, NULL);
 	backoff_init(&s->backoff, 250, backoff_max_ms);
 	s->group_max = STORE_GROUP;
+	s->rewind = rewind;
 	s->conninfo = strdup(conninfo);
 	if (!s->conninfo || !make_pipe(s))
 		goto fail;
@@ -497,17 +627,35 @@ void store_free(struct store *s)
 	free(s);
 }
 
-bool store_ready(struct store *s, bool *has_cursor, uint64_t *cursor)
+bool store_ready(struct store *s, struct chain_tip *cursor)
 {
 	pthread_mutex_lock(&s->mu);
 	bool ready = s->ready;
-	*has_cursor = s->has_cursor;
-	*cursor = s->cursor;
+	*cursor = s->tip;
 	pthread_mutex_unlock(&s->mu);
 	return ready;
 }
 
-bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, bool live)
+bool store_take_refusal(struct store *s, struct store_refusal *out)
+{
+	pthread_mutex_lock(&s->mu);
+	bool refused = s->refused;
+	struct store_item *dropped = NULL;
+	if (refused) {
+		*out = s->refusal;
+		dropped = s->first;
+		s->first = s->last = NULL;
+		s->backlog = 0;
+		s->refused = false;
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free_items(dropped);
+	return refused;
+}
+
+bool store_submit_take(struct store *s, struct ingest_block *b, struct block_sql_rows *rows,
+		       uint64_t head, bool live)
 {
 	struct store_item *it = calloc(1, sizeof(*it));
 	if (!it)
@@ -515,11 +663,12 @@ bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, b
 	it->block = b;
 	it->head = head;
 	it->live = live;
-	/* Serializing here, on the loop thread, overlaps it with the store
-	 * thread's commits; the store thread only joins the strings. The json
-	 * goes back to malloc at once, while it is still in cache, and a queue
-	 * of blocks waiting for PostgreSQL holds only their rows. */
-	it->rows = block_sql_rows_build(b, live);
+	/* Serialized by the caller, on the loop thread, which overlaps it with
+	 * the store thread's commits; the store thread only joins the
+	 * strings. The json goes back to malloc at once, while it is still in
+	 * cache, and a queue of blocks waiting for PostgreSQL holds only
+	 * their rows. */
+	it->rows = rows;
 	if (it->rows)
 		txblock_shed(b);
 	pthread_mutex_lock(&s->mu);

@@ -5,7 +5,11 @@
  * on PostgreSQL: it queues blocks and is woken (through a pipe watched by
  * the loop) when the store becomes ready or blocks are committed.
  * PostgreSQL outages are retried with backoff by the thread; nothing
- * queued is lost. */
+ * queued is lost. A block PostgreSQL refuses for its data (an SQLSTATE of
+ * class 22, 23 or 54: a data exception, a violated constraint, a value
+ * past a limit) is not
+ * retried as it is: the store drops it and everything queued after it and
+ * reports the refusal, for the block to be fetched again. */
 #ifndef INGEST_STORE_H
 #define INGEST_STORE_H
 
@@ -13,8 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain.h"
+
 struct event_base;
 struct ingest_block;
+struct block_sql_rows;
 struct store;
 
 struct store_commit {
@@ -25,26 +32,42 @@ struct store_commit {
 	bool live;
 };
 
+/* A block PostgreSQL refused for its data. */
+struct store_refusal {
+	uint64_t num;
+	char sqlstate[6];
+	char message[600];         /* PostgreSQL's message and detail */
+	struct chain_tip committed; /* the last block committed before it */
+};
+
 typedef void (*store_wake_cb)(void *arg);
 
-/* Starts the thread; it connects, migrates and reads the cursor, then
- * wakes the loop. */
+/* Starts the thread; it connects, migrates, deletes the last rewind
+ * blocks (0: none; see store_rewind_sql) and reads the cursor, then wakes
+ * the loop. */
 struct store *store_new(struct event_base *base, const char *conninfo, int backoff_max_ms,
-			store_wake_cb cb, void *arg, char *err, size_t errlen);
+			uint64_t rewind, store_wake_cb cb, void *arg, char *err, size_t errlen);
 
 /* Stops the thread after the group of blocks it is committing (each group
  * is atomic: committed or not at all) and frees everything queued. */
 void store_free(struct store *s);
 
 /* After a wake: whether the store is connected and migrated, and the
- * last committed block (*has_cursor false on a fresh database). */
-bool store_ready(struct store *s, bool *has_cursor, uint64_t *cursor);
+ * last committed block with its hash (cursor->known false on a fresh
+ * database). */
+bool store_ready(struct store *s, struct chain_tip *cursor);
 
-/* Queues b (ownership passes to the store on success); blocks must be
- * submitted in order without gaps. False (out of memory): b stays the
- * caller's. */
-bool store_submit_take(struct store *s, struct ingest_block *b, uint64_t head, bool live)
-	__attribute__((warn_unused_result));
+/* Queues b and its serialized rows (ownership of both passes to the store
+ * on success; rows may be NULL: the store serializes b, repairing invalid
+ * UTF-8); blocks must be submitted in order without gaps. False (out of
+ * memory): both stay the caller's. */
+bool store_submit_take(struct store *s, struct ingest_block *b, struct block_sql_rows *rows,
+		       uint64_t head, bool live) __attribute__((warn_unused_result));
+
+/* After a wake: the refusal the store has stopped at, if any (true). It
+ * drops every block still queued; the store commits again once the next
+ * block submitted is out->num. */
+bool store_take_refusal(struct store *s, struct store_refusal *out);
 
 /* Moves up to max commit records into out; returns how many. Also frees
  * the blocks committed so far: call it from the thread that submits. */

@@ -43,6 +43,7 @@ struct fake_chain *fake_chain_new(const struct fake_chain_config *cfg, char *err
 		goto fail;
 	if (!fake_synth_init(&c->synth, c->fixtures, cfg->shape, cfg->flavor, err, errlen))
 		goto fail;
+	c->synth.fork_at = cfg->fork_at;
 	c->head = cfg->height > FAKE_MAX_BLOCK ? FAKE_MAX_BLOCK : cfg->height;
 	if (cfg->contract_count) {
 		c->contracts = malloc(cfg->contract_count * sizeof(*c->contracts));
@@ -145,6 +146,13 @@ static const struct fake_block *cache_insert(struct fake_chain *c, struct fake_b
 	slot->cost = cost;
 	c->cache_cost += cost;
 	return b;
+}
+
+void fake_chain_fork(struct fake_chain *c, uint64_t num)
+{
+	c->synth.fork_at = num;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		cache_evict(c, &c->cache[i]);
 }
 
 const struct fake_block *fake_chain_block(struct fake_chain *c, uint64_t num)

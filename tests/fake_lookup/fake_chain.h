@@ -23,6 +23,7 @@ struct fake_chain_config {
 	enum fake_flavor flavor;
 	const uint8_t (*contracts)[20]; /* extra contracts (--contract), copied */
 	size_t contract_count;
+	uint64_t fork_at; /* see fake_chain_fork */
 };
 
 struct fake_chain;
@@ -31,6 +32,12 @@ struct fake_chain *fake_chain_new(const struct fake_chain_config *cfg, char *err
 void fake_chain_free(struct fake_chain *c);
 
 uint64_t fake_chain_head(const struct fake_chain *c);
+/* From now on generated blocks from num on (0: none) belong to another
+ * chain: other BlockHash values (so block num's PrevBlockHash still
+ * names the block before it, block num + 1's does not), the same
+ * transactions; a lookup that switched chains, or a reorg. */
+void fake_chain_fork(struct fake_chain *c, uint64_t num);
+
 /* Advances the head by count (never past FAKE_MAX_BLOCK); returns it. */
 uint64_t fake_chain_produce(struct fake_chain *c, uint64_t count);
 enum fake_flavor fake_chain_flavor(const struct fake_chain *c);

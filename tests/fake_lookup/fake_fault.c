@@ -7,6 +7,7 @@
 
 static const char *const mode_names[] = {
 	"none", "http500", "http429", "garbage", "truncated", "slow", "ratelimit", "missing", "close",
+	"badutf8", "nulname", "duptxns", "bighead", "huge",
 };
 #define MODE_COUNT (sizeof(mode_names) / sizeof(mode_names[0]))
 
@@ -52,6 +53,13 @@ static bool parse_object(struct json_object *o, struct fake_fault_plan *out, cha
 		snprintf(err, errlen, "\"delay_ms\" must be an integer in 0..%d", FAKE_FAULT_MAX_DELAY_MS);
 		return false;
 	}
+	int64_t bytes;
+	if (!read_int(o, "bytes", FAKE_FAULT_DEFAULT_BYTES, &bytes) || bytes < 1 ||
+	    bytes > FAKE_FAULT_MAX_BYTES) {
+		snprintf(err, errlen, "\"bytes\" must be an integer in 1..%d", FAKE_FAULT_MAX_BYTES);
+		return false;
+	}
+	out->bytes = bytes;
 	out->mode = (enum fake_fault_mode)m;
 	out->remaining = out->mode == FAKE_FAULT_NONE ? 0 : count;
 	out->delay_ms = (int)delay;
@@ -71,6 +79,16 @@ bool fake_fault_parse(const char *text, size_t len, struct fake_fault_plan *out,
 	json_object_put(o);
 	json_tokener_free(tok);
 	return ok;
+}
+
+enum fake_fault_mode fake_fault_peek(const struct fake_fault_plan *p)
+{
+	return p->mode == FAKE_FAULT_NONE || p->remaining == 0 ? FAKE_FAULT_NONE : p->mode;
+}
+
+bool fake_fault_rewrites_text(enum fake_fault_mode mode)
+{
+	return mode == FAKE_FAULT_BADUTF8 || mode == FAKE_FAULT_NULNAME || mode == FAKE_FAULT_HUGE;
 }
 
 enum fake_fault_mode fake_fault_next(struct fake_fault_plan *p)

@@ -89,6 +89,8 @@ static const struct fake_block *existing_block(struct call *k)
 		fail_params(k, "Tx Block does not exist");
 		return NULL;
 	}
+	if (k->fault == FAKE_RPC_FAULT_DUPTXNS && num > 0)
+		num--;
 	const struct fake_block *b = fake_chain_block(k->chain, num);
 	if (!b)
 		fail(k, -32603, "Unable to process");
@@ -165,9 +167,24 @@ static struct json_object *get_bodies_ex(struct call *k)
 
 /* ---- chain methods ---- */
 
+/* The head's block with BlockNum 2^63: a number past PostgreSQL's bigint. */
+static struct json_object *impossible_head(struct call *k, struct json_object *tx_block)
+{
+	struct json_object *copy = NULL, *header;
+	if (json_object_deep_copy(tx_block, &copy, NULL) != 0 ||
+	    !json_object_object_get_ex(copy, "header", &header)) {
+		json_object_put(copy);
+		return fail(k, -32603, "Unable to process");
+	}
+	json_object_object_add(header, "BlockNum", json_object_new_string("9223372036854775808"));
+	return copy;
+}
+
 static struct json_object *get_latest_tx_block(struct call *k)
 {
 	const struct fake_block *b = fake_chain_block(k->chain, fake_chain_head(k->chain));
+	if (b && k->fault == FAKE_RPC_FAULT_BIGHEAD)
+		return impossible_head(k, b->tx_block);
 	return shared(k, b ? b->tx_block : NULL);
 }
 

@@ -19,6 +19,8 @@ enum fake_rpc_fault {
 	FAKE_RPC_FAULT_NONE,
 	FAKE_RPC_FAULT_RATELIMIT, /* every call: -32000 RPC_RATE_LIMIT */
 	FAKE_RPC_FAULT_MISSING,   /* block methods: -32602 Tx Block does not exist */
+	FAKE_RPC_FAULT_DUPTXNS,   /* block N's hash lists and bodies are block N-1's */
+	FAKE_RPC_FAULT_BIGHEAD,   /* GetLatestTxBlock's BlockNum is 2^63 */
 };
 
 /* Told about every call answered: its method ("" if none), first parameter

@@ -19,6 +19,7 @@
 
 #include "fake_fault.h"
 #include "fake_rpc.h"
+#include "fake_taint.h"
 #include "fake_template.h"
 #include "log.h"
 
@@ -105,6 +106,34 @@ static void control_produce(struct fake_server *s, struct evhttp_request *req)
 	reply_json(req, HTTP_OK, "OK", body);
 }
 
+/* POST /fake/fork?at=N: generated blocks from N on belong to another
+ * chain (0: none). */
+static void control_fork(struct fake_server *s, struct evhttp_request *req)
+{
+	struct evkeyvalq query = { 0 };
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	unsigned long long at = 0;
+	bool ok = false;
+	if (q && evhttp_parse_query_str(q, &query) == 0) {
+		const char *text = evhttp_find_header(&query, "at");
+		char *end;
+		if (text) {
+			at = strtoull(text, &end, 10);
+			ok = *text >= '0' && *text <= '9' && !*end && at <= FAKE_MAX_BLOCK;
+		}
+		evhttp_clear_headers(&query);
+	}
+	if (!ok) {
+		reply_json(req, HTTP_BADREQUEST, "Bad Request", "{\"error\":\"at must be a block number\"}");
+		return;
+	}
+	fake_chain_fork(s->chain, at);
+	char body[64];
+	snprintf(body, sizeof(body), "{\"fork_at\":%llu}", at);
+	log_info("fork at blk=%llu", at);
+	reply_json(req, HTTP_OK, "OK", body);
+}
+
 static void control_status(struct fake_server *s, struct evhttp_request *req)
 {
 	char body[256];
@@ -147,6 +176,8 @@ static void control(struct fake_server *s, struct evhttp_request *req, const cha
 		control_produce(s, req);
 	else if (strcmp(path, "/fake/fault") == 0 && post)
 		control_fault(s, req);
+	else if (strcmp(path, "/fake/fork") == 0 && post)
+		control_fork(s, req);
 	else
 		reply_json(req, HTTP_NOTFOUND, "Not Found", "{\"error\":\"unknown control endpoint\"}");
 }
@@ -218,13 +249,26 @@ static bool http_fault(struct evhttp_request *req, enum fake_fault_mode mode)
 	}
 }
 
+static enum fake_rpc_fault rpc_fault(enum fake_fault_mode mode)
+{
+	switch (mode) {
+	case FAKE_FAULT_RATELIMIT: return FAKE_RPC_FAULT_RATELIMIT;
+	case FAKE_FAULT_MISSING: return FAKE_RPC_FAULT_MISSING;
+	case FAKE_FAULT_DUPTXNS: return FAKE_RPC_FAULT_DUPTXNS;
+	case FAKE_FAULT_BIGHEAD: return FAKE_RPC_FAULT_BIGHEAD;
+	default: return FAKE_RPC_FAULT_NONE;
+	}
+}
+
 static void rpc_request(struct fake_server *s, struct evhttp_request *req)
 {
 	char peer[80];
 	peer_name(req, peer, sizeof(peer));
 	s->requests++;
-	enum fake_fault_mode mode = fake_fault_next(&s->fault);
-	if (mode != FAKE_FAULT_NONE) {
+	enum fake_fault_mode mode = fake_fault_peek(&s->fault);
+	if (!fake_fault_rewrites_text(mode))
+		mode = fake_fault_next(&s->fault);
+	if (mode != FAKE_FAULT_NONE && !fake_fault_rewrites_text(mode)) {
 		s->faulted++;
 		log_debug("rpc %s fault=%s", peer, fake_fault_name(mode));
 	}
@@ -235,8 +279,7 @@ static void rpc_request(struct fake_server *s, struct evhttp_request *req)
 	const char *body = (const char *)evbuffer_pullup(in, -1);
 	struct fake_rpc_opts o = {
 		.max_batch = s->max_batch,
-		.fault = mode == FAKE_FAULT_RATELIMIT ? FAKE_RPC_FAULT_RATELIMIT
-			 : mode == FAKE_FAULT_MISSING ? FAKE_RPC_FAULT_MISSING : FAKE_RPC_FAULT_NONE,
+		.fault = rpc_fault(mode),
 		.trace = trace_call,
 		.trace_arg = peer,
 	};
@@ -252,9 +295,17 @@ static void rpc_request(struct fake_server *s, struct evhttp_request *req)
 	const char *text = r.response ? json_object_to_json_string_length(r.response, FAKE_JSON_FLAGS, &n) : "";
 	if (mode == FAKE_FAULT_TRUNCATED)
 		n /= 2;
+	size_t tainted_len = 0;
+	char *tainted = fake_taint_apply(mode, s->fault.bytes, text, n, &tainted_len);
+	if (tainted) {
+		fake_fault_next(&s->fault);
+		s->faulted++;
+		log_debug("rpc %s fault=%s", peer, fake_fault_name(mode));
+	}
 	struct evbuffer *out = evbuffer_new();
 	if (out)
-		evbuffer_add(out, text, n);
+		evbuffer_add(out, tainted ? tainted : text, tainted ? tainted_len : n);
+	free(tainted);
 	json_object_put(r.response);
 	if (out && mode == FAKE_FAULT_SLOW) {
 		send_slow(s, req, out);

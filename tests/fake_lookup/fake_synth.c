@@ -306,7 +306,7 @@ void fake_synth_block_hash(const struct fake_synth *s, uint64_t num, char out[65
 		memcpy(out, json_object_get_string(prev), 65);
 		return;
 	}
-	hash_hex(s, "block", num, 0, out);
+	hash_hex(s, s->fork_at && num >= s->fork_at ? "fork" : "block", num, 0, out);
 }
 
 void fake_synth_txn_id(const struct fake_synth *s, uint64_t num, uint32_t index, char out[65])

@@ -41,6 +41,9 @@ struct fake_synth {
 	const struct fake_fixtures *fixtures; /* borrowed */
 	enum fake_shape shape;
 	enum fake_flavor flavor;
+	/* Blocks from fork_at on (0: none) belong to another chain: other
+	 * hashes, the same transactions. */
+	uint64_t fork_at;
 	/* Block 692365's bodies, then the contract deploy, pre-rendered. */
 	struct fake_template *templates;
 	size_t template_count;

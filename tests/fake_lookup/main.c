@@ -47,13 +47,16 @@ static void usage(FILE *out)
 		"  --flavor F         z1 (default) or z2 (Zilliqa 2 answers and quirks)\n"
 		"  --contract ADDR    an extra contract address (0x.., 40 hex or zil1..); repeatable\n"
 		"  --max-batch N      batches of more than N calls get HTTP 413 (default %d)\n"
+		"  --fork-at N        generated blocks from N on belong to another chain\n"
+		"                     (other hashes, same transactions; default 0 = none)\n"
 		"  --log-level L      error | warn | info (default) | debug\n"
 		"  --print-contracts  print the contracts whose event logs --shape's blocks carry\n"
 		"                     (0x + 40 hex, one per line, in order of first emission), exit\n"
 		"  --help             show this help\n"
 		"\n"
 		"Control: POST /fake/produce?count=K, GET /fake/status,\n"
-		"POST /fake/fault {\"mode\":..,\"count\":K,\"delay_ms\":D}.\n",
+		"POST /fake/fault {\"mode\":..,\"count\":K,\"delay_ms\":D,\"bytes\":B},\n"
+		"POST /fake/fork?at=N.\n",
 		FAKE_FIXTURES_DIR, DEFAULT_HEIGHT, DEFAULT_MAX_BATCH);
 }
 
@@ -118,6 +121,7 @@ static void apply_option(struct options *o, int opt, const char *arg)
 			bad_usage("--log-level must be error, warn, info or debug, not \"%s\"", arg);
 		break;
 	case 'P': o->print_contracts = true; break;
+	case 'k': o->chain.fork_at = (uint64_t)number_arg("--fork-at", arg, 0, (long long)FAKE_MAX_BLOCK); break;
 	case 'h': usage(stdout); exit(0);
 	}
 }
@@ -136,6 +140,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 		{ "max-batch", required_argument, NULL, 'b' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "print-contracts", no_argument, NULL, 'P' },
+		{ "fork-at", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -114,10 +114,12 @@ it_check_complete() {
   local db=$1 first=$2 last=$3
   local n; n=$(it_sql "$db" "SELECT count(*) || ' ' || min(block_num) || ' ' || max(block_num) FROM tx_blocks WHERE block_num BETWEEN $first AND $last")
   [ "$n" = "$((last - first + 1)) $first $last" ] || it_fail "blocks $first..$last: got count/min/max $n"
-  local bad; bad=$(it_sql "$db" "SELECT count(*) FROM tx_blocks b WHERE b.num_txns <> (SELECT count(*) FROM transactions t WHERE t.block_num = b.block_num)
-      OR b.num_txns <> (SELECT coalesce(sum(array_length(tx_hashes, 1)), 0) FROM tx_block_shards s WHERE s.block_num = b.block_num)")
+  local bad; bad=$(it_sql "$db" "SELECT count(*) FROM tx_blocks b WHERE b.block_num BETWEEN $first AND $last
+      AND (b.num_txns <> (SELECT count(*) FROM transactions t WHERE t.block_num = b.block_num)
+      OR b.num_txns <> (SELECT coalesce(sum(array_length(tx_hashes, 1)), 0) FROM tx_block_shards s WHERE s.block_num = b.block_num))")
   [ "$bad" = 0 ] || it_fail "$bad blocks with missing transactions"
-  bad=$(it_sql "$db" "SELECT count(*) FROM transactions t WHERE coalesce(json_array_length(t.receipt::json->'event_logs'), 0)
+  bad=$(it_sql "$db" "SELECT count(*) FROM transactions t WHERE t.block_num BETWEEN $first AND $last
+      AND coalesce(json_array_length(t.receipt::json->'event_logs'), 0)
       <> (SELECT count(*) FROM event_logs e WHERE e.block_num = t.block_num AND e.tx_position = t.position)")
   [ "$bad" = 0 ] || it_fail "$bad transactions with missing event logs"
   local cur; cur=$(it_sql "$db" "SELECT block_num FROM ingest_cursor")

@@ -239,6 +239,73 @@ Test(fake_chain, prev_block_hash_chains)
 	fake_chain_free(c);
 }
 
+/* A block's hash and PrevBlockHash as text (malloc'ed). */
+static void hashes_of(struct fake_chain *c, uint64_t n, char **hash, char **prev)
+{
+	char params[32];
+	snprintf(params, sizeof(params), "[\"%llu\"]", (unsigned long long)n);
+	struct json_object *resp = call(c, "GetTxBlock", params);
+	*hash = strdup(block_hash(result(resp)));
+	*prev = strdup(header_string(result(resp), "PrevBlockHash"));
+	json_object_put(resp);
+}
+
+/* After a fork at N, block N links to the common N-1 but has another
+ * hash, so N+1 no longer names the N stored before the fork; the
+ * transactions stay the same. */
+Test(fake_chain, fork_changes_hashes_from_the_fork_on)
+{
+	struct fake_chain *c = chain(FAKE_SHAPE_MAINNET, FAKE_FLAVOR_Z1, 700010);
+	char *h[3], *p[3], *fh[3], *fp[3];
+	for (int i = 0; i < 3; i++)
+		hashes_of(c, 700004 + (uint64_t)i, &h[i], &p[i]);
+	struct json_object *before = call(c, "GetTransactionsForTxBlock", "[\"700005\"]");
+	fake_chain_fork(c, 700005);
+	for (int i = 0; i < 3; i++)
+		hashes_of(c, 700004 + (uint64_t)i, &fh[i], &fp[i]);
+	struct json_object *after = call(c, "GetTransactionsForTxBlock", "[\"700005\"]");
+	cr_assert_str_eq(fh[0], h[0], "before the fork: the same block");
+	cr_assert_str_eq(fp[1], h[0], "the fork's first block links to the common one");
+	cr_assert_str_neq(fh[1], h[1]);
+	cr_assert_str_eq(fp[2], fh[1]);
+	cr_assert_str_neq(fp[2], h[1], "the stored block is not the fork's");
+	cr_assert_str_eq(json_object_to_json_string_ext(before, FLAGS), json_object_to_json_string_ext(after, FLAGS));
+	fake_chain_fork(c, 0);
+	char *back, *back_prev;
+	hashes_of(c, 700006, &back, &back_prev);
+	cr_assert_str_eq(back_prev, h[1], "fork 0: the first chain again");
+	free(back);
+	free(back_prev);
+	for (int i = 0; i < 3; i++) {
+		free(h[i]);
+		free(p[i]);
+		free(fh[i]);
+		free(fp[i]);
+	}
+	json_object_put(before);
+	json_object_put(after);
+	fake_chain_free(c);
+}
+
+/* The data faults of the JSON-RPC layer: block N's transactions are block
+ * N-1's; the head's number is 2^63. */
+Test(fake_chain, duptxns_and_bighead_faults)
+{
+	struct fake_chain *c = chain(FAKE_SHAPE_MAINNET, FAKE_FLAVOR_Z1, 700010);
+	struct json_object *prev = call(c, "GetTxnBodiesForTxBlock", "[\"700004\"]");
+	struct json_object *dup = call_fault(c, "GetTxnBodiesForTxBlock", "[\"700005\"]", FAKE_RPC_FAULT_DUPTXNS);
+	cr_assert_str_eq(json_object_to_json_string_ext(prev, FLAGS), json_object_to_json_string_ext(dup, FLAGS));
+	struct json_object *head = call_fault(c, "GetLatestTxBlock", "[]", FAKE_RPC_FAULT_BIGHEAD);
+	cr_assert_str_eq(header_string(result(head), "BlockNum"), "9223372036854775808");
+	struct json_object *clean = call(c, "GetLatestTxBlock", "[]");
+	cr_assert_str_eq(header_string(result(clean), "BlockNum"), "700010", "the chain's own block is untouched");
+	json_object_put(prev);
+	json_object_put(dup);
+	json_object_put(head);
+	json_object_put(clean);
+	fake_chain_free(c);
+}
+
 static size_t count_event_logs(struct json_object *bodies, const char *address)
 {
 	size_t n = 0;

@@ -1,5 +1,6 @@
 /* fake_fault: parsing the /fake/fault body and consuming the plan. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fake_fault.h"
@@ -37,10 +38,40 @@ Test(fake_fault, plan)
 		cr_assert_eq(p.remaining, cases[i].count);
 		cr_assert_eq(p.delay_ms, cases[i].delay_ms);
 	}
-	struct fake_fault_plan twice = { FAKE_FAULT_GARBAGE, 2, 0 }, forever = { FAKE_FAULT_MISSING, -1, 0 };
+	struct fake_fault_plan twice = { FAKE_FAULT_GARBAGE, 2, 0, 0 }, forever = { FAKE_FAULT_MISSING, -1, 0, 0 };
 	cr_assert_eq(fake_fault_next(&twice), FAKE_FAULT_GARBAGE);
 	cr_assert_eq(fake_fault_next(&twice), FAKE_FAULT_GARBAGE);
 	cr_assert_eq(fake_fault_next(&twice), FAKE_FAULT_NONE);
 	for (int i = 0; i < 5; i++)
 		cr_assert_eq(fake_fault_next(&forever), FAKE_FAULT_MISSING);
+}
+
+Test(fake_fault, data_modes_and_bytes)
+{
+	static const char *const modes[] = { "badutf8", "nulname", "duptxns", "bighead", "huge" };
+	static const enum fake_fault_mode want[] = {
+		FAKE_FAULT_BADUTF8, FAKE_FAULT_NULNAME, FAKE_FAULT_DUPTXNS, FAKE_FAULT_BIGHEAD, FAKE_FAULT_HUGE,
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char body[64], err[128] = "";
+		struct fake_fault_plan p;
+		snprintf(body, sizeof(body), "{\"mode\":\"%s\"}", modes[i]);
+		cr_assert(fake_fault_parse(body, strlen(body), &p, err, sizeof(err)), "%s", err);
+		cr_assert_eq(p.mode, want[i]);
+		cr_assert_str_eq(fake_fault_name(p.mode), modes[i]);
+		cr_assert_eq(p.bytes, FAKE_FAULT_DEFAULT_BYTES);
+	}
+	struct fake_fault_plan p;
+	char err[128] = "";
+	const char *huge = "{\"mode\":\"huge\",\"bytes\":1024}";
+	cr_assert(fake_fault_parse(huge, strlen(huge), &p, err, sizeof(err)));
+	cr_assert_eq(p.bytes, 1024);
+	cr_assert_eq(fake_fault_peek(&p), FAKE_FAULT_HUGE);
+	cr_assert_eq(fake_fault_peek(&p), FAKE_FAULT_HUGE, "peeking consumes nothing");
+	cr_assert(fake_fault_rewrites_text(FAKE_FAULT_HUGE) && !fake_fault_rewrites_text(FAKE_FAULT_DUPTXNS));
+	cr_assert_eq(fake_fault_next(&p), FAKE_FAULT_HUGE);
+	cr_assert_eq(fake_fault_peek(&p), FAKE_FAULT_NONE);
+	const char *bad = "{\"mode\":\"huge\",\"bytes\":0}";
+	cr_assert_not(fake_fault_parse(bad, strlen(bad), &p, err, sizeof(err)));
+	cr_assert(strstr(err, "bytes"), "%s", err);
 }

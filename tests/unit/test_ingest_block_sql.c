@@ -112,10 +112,14 @@ Test(ingest_block_sql, binary_arrays)
 	block_sql_elems_free(&b);
 }
 
-static struct ingest_block *block_692365(void)
+typedef void edit_fn(struct json_object *bodies);
+
+static struct ingest_block *block_692365_edited(edit_fn *edit)
 {
 	char err[256];
 	struct json_object *h = fixture("GetTxBlock.json"), *bodies = fixture("GetTxnBodiesForTxBlock.json");
+	if (edit)
+		edit(bodies);
 	struct json_object *shard = json_object_new_array(), *hashes = json_object_new_array();
 	for (size_t i = 0; i < json_object_array_length(bodies); i++) {
 		struct json_object *id;
@@ -133,10 +137,15 @@ static struct ingest_block *block_692365(void)
 	return b;
 }
 
+static struct ingest_block *block_692365(void)
+{
+	return block_692365_edited(NULL);
+}
+
 Test(ingest_block_sql, block_692365)
 {
 	struct ingest_block *b = block_692365();
-	struct block_sql_rows *rows = block_sql_rows_build(b, true);
+	struct block_sql_rows *rows = block_sql_rows_build(b, true, false);
 	cr_assert_not_null(rows);
 	struct block_sql_member m = { b, rows, 692370 };
 	struct block_sql *s = block_sql_group_build(&m, 1);
@@ -200,7 +209,7 @@ static struct ingest_block *empty_block(uint64_t num)
 Test(ingest_block_sql, empty_block)
 {
 	struct ingest_block *b = empty_block(1001);
-	struct block_sql_rows *rows = block_sql_rows_build(b, false);
+	struct block_sql_rows *rows = block_sql_rows_build(b, false, false);
 	struct block_sql_member m = { b, rows, 5000 };
 	struct block_sql *s = block_sql_group_build(&m, 1);
 	cr_assert_eq(s->count, 4, "replace, blocks, cursor, notify");
@@ -220,7 +229,7 @@ Test(ingest_block_sql, group)
 	struct block_sql_rows *rows[4];
 	struct block_sql_member m[4];
 	for (int i = 0; i < 4; i++) {
-		rows[i] = block_sql_rows_build(blocks[i], i == 3);
+		rows[i] = block_sql_rows_build(blocks[i], i == 3, false);
 		m[i] = (struct block_sql_member){ blocks[i], rows[i], 692367 };
 	}
 	struct block_sql *s = block_sql_group_build(m, 4);
@@ -260,4 +269,60 @@ Test(ingest_block_sql, group)
 		block_sql_rows_free(rows[i]);
 		txblock_free(blocks[i]);
 	}
+}
+
+/* The first event log of block 692365 (transaction 17) as a hostile lookup
+ * might send it: a NUL escape in its name, invalid UTF-8 in a param. */
+static void hostile_event(struct json_object *bodies)
+{
+	struct json_object *receipt, *logs, *log, *params;
+	json_object_object_get_ex(json_object_array_get_idx(bodies, 17), "receipt", &receipt);
+	cr_assert(json_object_object_get_ex(receipt, "event_logs", &logs));
+	log = json_object_array_get_idx(logs, 0);
+	json_object_object_add(log, "_eventname", json_object_new_string_len("Evil\0Name", 9));
+	json_object_object_get_ex(log, "params", &params);
+	json_object_object_add(json_object_array_get_idx(params, 0), "value",
+			       json_object_new_string("bad \xff\xfe bytes"));
+}
+
+Test(ingest_block_sql, event_names_keep_nul_and_invalid_utf8_is_found_or_repaired)
+{
+	struct ingest_block *b = block_692365_edited(hostile_event);
+	const char *tx = "389d0c16969c078d3322213619d291c7449c610d747ce3b42afa1ebeff539289";
+	for (int repair = 0; repair < 2; repair++) {
+		struct block_sql_rows *rows = block_sql_rows_build(b, true, repair);
+		const char *where = NULL;
+		cr_assert(block_sql_rows_bad_utf8(rows, &where));
+		cr_assert_str_eq(where, tx, "the transaction holding the bytes");
+		struct block_sql_member m = { b, rows, 692370 };
+		struct block_sql *s = block_sql_group_build(&m, 1);
+		const struct block_sql_params *p = find(s, BLOCK_SQL_EVENT_LOGS);
+		struct elems e;
+		decode(p, 5, &e);
+		cr_assert_str_eq(e.v[0], "Evil\\u0000Name", "the name as JSON string contents");
+		cr_assert_str_eq(e.v[1], "VerifyTweetSuccessful", "a plain name as it is");
+		elems_free(&e);
+		decode(p, 6, &e);
+		cr_assert(strstr(e.v[0], repair ? "bad \\ufffd\\ufffd bytes" : "bad \xff\xfe bytes"), "%s", e.v[0]);
+		elems_free(&e);
+		decode(find(s, BLOCK_SQL_TXNS), 12, &e);
+		cr_assert(strstr(e.v[17], repair ? "bad \\ufffd\\ufffd bytes" : "bad \xff\xfe bytes"), "receipt");
+		elems_free(&e);
+		block_sql_free(s);
+		block_sql_rows_free(rows);
+	}
+	txblock_free(b);
+}
+
+Test(ingest_block_sql, clean_rows_report_no_invalid_utf8_and_their_size)
+{
+	struct ingest_block *b = block_692365();
+	struct block_sql_rows *rows = block_sql_rows_build(b, true, false);
+	const char *where = "unset";
+	cr_assert_not(block_sql_rows_bad_utf8(rows, &where));
+	cr_assert_null(where);
+	size_t bytes = block_sql_rows_bytes(rows);
+	cr_assert(bytes > 20000 && bytes < 200000, "%zu", bytes);
+	block_sql_rows_free(rows);
+	txblock_free(b);
 }

@@ -90,6 +90,31 @@ Test(ingest_config, help)
 		cr_assert(strstr(ingest_config_usage(), flags[i]), "%s documented", flags[i]);
 }
 
+Test(ingest_config, block_cap_and_rewind)
+{
+	struct ingest_config cfg;
+	char err[256] = "";
+	const char *plain[] = { "zws-ingest" };
+	cr_assert_eq(parse(&cfg, err, "dbname=zws", "http://x", 1, plain), CONFIG_OK, "%s", err);
+	cr_assert_eq(cfg.max_block_bytes, 32u << 20, "32 MiB unless told");
+	cr_assert_eq(cfg.rewind, 0);
+	const char *argv[] = { "zws-ingest", "--max-block-bytes", "1048576", "--rewind=3" };
+	cr_assert_eq(parse(&cfg, err, "dbname=zws", "http://x", 4, argv), CONFIG_OK, "%s", err);
+	cr_assert_eq(cfg.max_block_bytes, 1048576);
+	cr_assert_eq(cfg.rewind, 3);
+	static const char *const bad[][2] = {
+		{ "--max-block-bytes", "1000" }, { "--max-block-bytes", "2000000000" },
+		{ "--rewind", "0" }, { "--rewind", "-2" }, { "--from-block", "9223372036854775808" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = { "zws-ingest", bad[i][0], bad[i][1] };
+		cr_assert_eq(parse(&cfg, err, "dbname=zws", "http://x", 3, args), CONFIG_ERROR, "%s %s", bad[i][0], bad[i][1]);
+		cr_assert(strstr(err, bad[i][0]), "%s", err);
+	}
+	cr_assert(strstr(ingest_config_usage(), "--max-block-bytes"));
+	cr_assert(strstr(ingest_config_usage(), "--rewind"));
+}
+
 Test(ingest_config, migrate_only_needs_no_lookup)
 {
 	struct ingest_config cfg;

@@ -147,6 +147,58 @@ Test(ingest_block, header_checks)
 	json_object_put(latest);
 }
 
+/* A head or block past PostgreSQL's bigint is refused like a negative one;
+ * the largest bigint is still a block number. */
+Test(ingest_block, impossible_block_numbers_are_refused)
+{
+	static const struct {
+		const char *num;
+		enum block_header_status want;
+	} cases[] = {
+		{ "-1", BLOCK_HEADER_BAD },
+		{ "9223372036854775808", BLOCK_HEADER_BAD },    /* 2^63 */
+		{ "18446744073709551614", BLOCK_HEADER_BAD },
+		{ "18446744073709551616", BLOCK_HEADER_BAD },   /* 2^64 */
+		{ "9223372036854775807", BLOCK_HEADER_OK },
+		{ BLOCK_DUMMY_NUM, BLOCK_HEADER_NOT_READY },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[256] = "";
+		uint64_t num;
+		struct json_object *latest = fixture("GetLatestTxBlock.json"), *header;
+		json_object_object_get_ex(latest, "header", &header);
+		json_object_object_add(header, "BlockNum", json_object_new_string(cases[i].num));
+		cr_assert_eq(txblock_peek_num(latest, &num, err, sizeof(err)), cases[i].want, "%s", cases[i].num);
+		json_object_object_add(header, "BlockNum", json_object_new_int64(-1));
+		cr_assert_eq(txblock_peek_num(latest, &num, err, sizeof(err)), BLOCK_HEADER_BAD);
+		json_object_object_add(header, "BlockNum", json_object_new_uint64(9223372036854775808ULL));
+		cr_assert_eq(txblock_peek_num(latest, &num, err, sizeof(err)), BLOCK_HEADER_BAD);
+		cr_assert_str_eq(err, "TxBlock header with BlockNum 9223372036854775808, past the"
+			" largest possible 9223372036854775807");
+		json_object_put(latest);
+	}
+}
+
+Test(ingest_block, prev_block_hash_is_read_normalized)
+{
+	char err[256];
+	struct json_object *h = fixture("GetTxBlock.json"), *header;
+	struct ingest_block *b = txblock_new(692365);
+	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert(b->has_prev_hash);
+	cr_assert_str_eq(b->prev_hash, "747a5a7b9dd6561af4320d7584b832beb92223f02a9d0f1bae9a152fee311384");
+	json_object_object_get_ex(h, "header", &header);
+	json_object_object_add(header, "PrevBlockHash",
+		json_object_new_string("0x747A5A7B9DD6561AF4320D7584B832BEB92223F02A9D0F1BAE9A152FEE311384"));
+	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert_str_eq(b->prev_hash, "747a5a7b9dd6561af4320d7584b832beb92223f02a9d0f1bae9a152fee311384");
+	json_object_object_del(header, "PrevBlockHash");
+	cr_assert_eq(txblock_set_header(b, h, err, sizeof(err)), BLOCK_HEADER_OK);
+	cr_assert_not(b->has_prev_hash);
+	txblock_free(b);
+	json_object_put(h);
+}
+
 Test(ingest_block, zilliqa2_without_miner_key_and_mixed_case)
 {
 	char err[256];

@@ -153,8 +153,8 @@ Test(zws_block, bad_rows_are_refused)
 	cr_expect(strstr(err, "not an address"), "%s", err);
 	cr_expect_not(block_add_txn(b, "id", "1", "nothex", "07c9d1edb8aa95194033b6783b351409b1cbd355", true,
 				    err, sizeof(err)));
-	/* Event names are escaped as JSON strings. */
-	cr_assert(block_add_event(b, "0x17329229cd84b964130977975054f7725a85381a", "a\"b\\c\n", "[]", err, sizeof(err)));
+	/* Event names are stored as JSON string contents and sent as they are. */
+	cr_assert(block_add_event(b, "0x17329229cd84b964130977975054f7725a85381a", "a\\\"b\\\\c\\n", "[]", err, sizeof(err)));
 	cr_assert(block_finish(b, err, sizeof(err)));
 	cr_expect_str_eq(b->events.groups[0]->fragment.data,
 			 "{\"address\":\"0x17329229cd84b964130977975054f7725a85381a\",\"event_logs\":"
