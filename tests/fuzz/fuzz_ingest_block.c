@@ -21,13 +21,18 @@
 #define MAX_ROUNDS 4
 #define MAX_CALLS 16
 
-static void store(const struct ingest_block *b)
+/* Serializes b as it is and, as ingest does when PostgreSQL refuses
+ * that, with its text repaired to valid UTF-8. */
+static void store(const struct ingest_block *b, bool repair_utf8)
 {
 	FUZZ_CHECK(b->nlogs == 0 || b->logs != NULL);
 	FUZZ_CHECK(b->ntxns == 0 || b->txns != NULL);
-	struct block_sql_rows *rows = block_sql_rows_build(b, true);
+	struct block_sql_rows *rows = block_sql_rows_build(b, true, repair_utf8);
 	if (!rows)
 		return;
+	const char *bad_tx = NULL;
+	(void)block_sql_rows_bad_utf8(rows, &bad_tx);
+	FUZZ_CHECK(block_sql_rows_bytes(rows) > 0);
 	struct block_sql_member m = { b, rows, b->num };
 	struct block_sql *sql = block_sql_group_build(&m, 1);
 	if (sql) {
@@ -68,7 +73,8 @@ static bool round_trip(struct window *w, uint64_t num, uint64_t now, const char 
 	struct ingest_block *b = window_pop(w);
 	if (b) {
 		FUZZ_CHECK(b->num == num);
-		store(b);
+		store(b, false);
+		store(b, true);
 		txblock_free(b);
 		return false;
 	}

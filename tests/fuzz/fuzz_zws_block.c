@@ -8,8 +8,10 @@
  * Input: records separated by RS (0x1e), fields by US (0x1f):
  *   E address US params-json US event-name
  *   T id US amount US from US to US success(0/1)
- * Records PostgreSQL could not hold (params that are not JSON) are
- * skipped, as are those zws itself refuses (bad addresses). */
+ * The event name is stored as ingest writes it: a JSON string's contents,
+ * escapes kept (sql/004). Records ingest would not have stored (params or
+ * a name that are not JSON) are skipped, as are those zws itself refuses
+ * (bad addresses). */
 #include "fuzz.h"
 
 #include <json-c/json.h>
@@ -23,7 +25,8 @@
 
 struct expect {
 	uint8_t addr[ADDRESS_BYTES];
-	const char *name;
+	char *name; /* decoded, malloc'ed */
+	size_t len;
 };
 
 /* Splits rec (NUL-terminated) at US into at most MAX_FIELDS fields. */
@@ -39,14 +42,47 @@ static int split(char *rec, char **f)
 	return n;
 }
 
-static bool is_json(const char *s)
+/* s parsed as strict JSON (the whole string), or NULL. */
+static struct json_object *strict_json(const char *s)
 {
 	struct json_tokener *tok = json_tokener_new();
 	FUZZ_CHECK(tok != NULL);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	struct json_object *o = json_tokener_parse_ex(tok, s, (int)strlen(s) + 1);
-	bool ok = json_tokener_get_error(tok) == json_tokener_success;
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
 	json_tokener_free(tok);
+	return o;
+}
+
+static bool is_json(const char *s)
+{
+	struct json_object *o = strict_json(s);
+	json_object_put(o);
+	return o != NULL;
+}
+
+/* The name a stored event name (a JSON string's contents) stands for,
+ * into e; false when it is no such thing. */
+static bool decode_name(const char *stored, struct expect *e)
+{
+	size_t n = strlen(stored);
+	char *quoted = malloc(n + 3);
+	FUZZ_CHECK(quoted != NULL);
+	quoted[0] = '"';
+	memcpy(quoted + 1, stored, n);
+	memcpy(quoted + 1 + n, "\"", 2);
+	struct json_object *o = strict_json(quoted);
+	free(quoted);
+	bool ok = json_object_is_type(o, json_type_string);
+	if (ok) {
+		e->len = (size_t)json_object_get_string_len(o);
+		e->name = malloc(e->len + 1);
+		FUZZ_CHECK(e->name != NULL);
+		memcpy(e->name, json_object_get_string(o), e->len + 1);
+	}
 	json_object_put(o);
 	return ok;
 }
@@ -79,8 +115,8 @@ static void check_events(const struct block *b, const struct expect *ev, size_t 
 			FUZZ_CHECK(k < json_object_array_length(logs));
 			FUZZ_CHECK(json_object_object_get_ex(json_object_array_get_idx(logs, k++),
 							     "_eventname", &name));
-			FUZZ_CHECK((size_t)json_object_get_string_len(name) == strlen(ev[i].name) &&
-				   strcmp(json_object_get_string(name), ev[i].name) == 0);
+			FUZZ_CHECK((size_t)json_object_get_string_len(name) == ev[i].len &&
+				   memcmp(json_object_get_string(name), ev[i].name, ev[i].len) == 0);
 		}
 		FUZZ_CHECK(k == json_object_array_length(logs));
 		json_object_put(o);
@@ -94,11 +130,14 @@ static void add_record(struct block *b, char *rec, struct expect *ev, size_t *ne
 {
 	char *f[MAX_FIELDS], err[256];
 	int n = split(rec, f);
-	if (f[0][0] == 'E' && n == 3 && *nev < MAX_EVENTS && is_json(f[1])) {
+	if (f[0][0] == 'E' && n == 3 && *nev < MAX_EVENTS && is_json(f[1]) &&
+	    decode_name(f[2], &ev[*nev])) {
 		const char *address = f[0] + 1;
 		if (block_add_event(b, address, f[2], f[1], err, sizeof(err))) {
 			FUZZ_CHECK(address_parse(address, strlen(address), ev[*nev].addr));
-			ev[(*nev)++].name = f[2];
+			(*nev)++;
+		} else {
+			free(ev[*nev].name);
 		}
 	} else if (f[0][0] == 'T' && n == 5) {
 		uint8_t from[ADDRESS_BYTES], to[ADDRESS_BYTES];
@@ -140,6 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(got_entries == ntxn_entries);
 		json_object_put(parse_fragment(&b->newblock_value));
 	}
+	for (size_t i = 0; i < nev; i++)
+		free(ev[i].name);
 	block_free(b);
 	free(in);
 	return 0;

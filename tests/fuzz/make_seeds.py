@@ -126,12 +126,13 @@ def zws_blocks():
         r = body.get("receipt", {})
         for log in r.get("event_logs", []):
             recs.append("E" + log["address"] + us + json.dumps(log["params"], separators=(",", ":"))
-                        + us + log["_eventname"])
+                        + us + json.dumps(log["_eventname"])[1:-1])
         recs.append("T" + body["ID"] + us + body["amount"] + us + ADDR_HEX[2:] + us + body["toAddr"]
                     + us + ("1" if r.get("success") else "0"))
     write("zws_block", "692365", rs.join(recs))
+    # The name as ingest stores it (sql/004): a JSON string's contents.
     write("zws_block", "escapes", "E" + ADDR_B32 + us + '[{"vname":"x","value":"\\u0000"}]' + us
-          + 'Evil"\\\nName\u00e9')
+          + json.dumps('Evil\u0000"\\\nName\u00e9', ensure_ascii=False)[1:-1])
 
 
 def urls():
