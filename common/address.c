@@ -8,27 +8,6 @@
 
 static const char bech32_charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool parse_hex40(const char *p, uint8_t out[ADDRESS_BYTES])
-{
-	for (int i = 0; i < ADDRESS_BYTES; i++) {
-		int hi = hex_value(p[2 * i]), lo = hex_value(p[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
 
 static uint32_t bech32_polymod(const uint8_t *values, size_t n)
 {
@@ -111,9 +90,9 @@ bool address_parse(const char *text, size_t len, uint8_t out[ADDRESS_BYTES])
 	if (!text)
 		return false;
 	if (len == 42 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-		return parse_hex40(text + 2, out);
+		return hex_decode(text + 2, ADDRESS_BYTES, out);
 	if (len == 40)
-		return parse_hex40(text, out);
+		return hex_decode(text, ADDRESS_BYTES, out);
 	return parse_bech32(text, len, out);
 }
 
@@ -122,15 +101,6 @@ void address_format(const uint8_t addr[ADDRESS_BYTES], char out[ADDRESS_CANON_LE
 	out[0] = '0';
 	out[1] = 'x';
 	hex_encode(addr, ADDRESS_BYTES, false, out + 2);
-}
-
-bool address_canonical(const char *text, size_t len, char out[ADDRESS_CANON_LEN])
-{
-	uint8_t a[ADDRESS_BYTES];
-	if (!address_parse(text, len, a))
-		return false;
-	address_format(a, out);
-	return true;
 }
 
 void address_to_bech32(const uint8_t addr[ADDRESS_BYTES], char out[44])

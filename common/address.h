@@ -21,10 +21,6 @@ bool address_parse(const char *text, size_t len, uint8_t out[ADDRESS_BYTES])
 /* Writes the canonical form "0x" + 40 lowercase hex into out. */
 void address_format(const uint8_t addr[ADDRESS_BYTES], char out[ADDRESS_CANON_LEN]);
 
-/* address_parse + address_format in one step. */
-bool address_canonical(const char *text, size_t len, char out[ADDRESS_CANON_LEN])
-	__attribute__((warn_unused_result));
-
 /* Encodes 20 bytes as bech32 "zil1..." (43 chars + NUL). */
 void address_to_bech32(const uint8_t addr[ADDRESS_BYTES], char out[44]);
 

@@ -695,7 +695,11 @@ main() {
 	if [ "$output" = - ]; then
 		report
 	else
-		report | tee "$output"
+		# The design measurements at the end of the file are not a run's:
+		# they are kept below the new report.
+		local kept=
+		[ -f "$output" ] && kept=$(sed -n '/^<!-- design measurements: kept by run.sh -->$/,$p' "$output")
+		{ report; [ -z "$kept" ] || printf '\n%s\n' "$kept"; } | tee "$output"
 	fi
 	[ "$failed_runs" = 0 ]
 }

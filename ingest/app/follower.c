@@ -22,11 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backoff.h"
 #include "block_sql.h"
 #include "chain.h"
+#include "clock.h"
 #include "txblock.h"
 #include "ingest_config.h"
 #include "log.h"
@@ -74,13 +74,6 @@ struct fetch_req {
 	size_t n;
 	struct window_call calls[];
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void kick(struct follower *f)
 {
@@ -131,7 +124,7 @@ static void refetch(struct follower *f, uint64_t num, int delay_ms)
 
 static void report_halt(struct follower *f)
 {
-	if (chain_halt_report_due(&f->halt, now_ms()))
+	if (chain_halt_report_due(&f->halt, clock_now_ms()))
 		log_error("not following: %s", f->halt.reason);
 }
 
@@ -150,7 +143,7 @@ static void start_at(struct follower *f, uint64_t next, const char *why)
 	window_reset(f->window, next);
 	f->started = true;
 	f->progress_height = next > 0 ? next - 1 : 0;
-	f->progress_time = (double)now_ms() / 1000.0;
+	f->progress_time = (double)clock_now_ms() / 1000.0;
 	log_info("following %s from blk=%" PRIu64 " (%s)", lookup_peer(f->lookup), next, why);
 }
 
@@ -218,7 +211,7 @@ static bool send_blocks(struct follower *f)
 		req->f = f;
 		req->generation = f->generation;
 		req->is_head = false;
-		req->n = window_plan(f->window, f->head, now_ms(), req->calls, f->batch_calls);
+		req->n = window_plan(f->window, f->head, clock_now_ms(), req->calls, f->batch_calls);
 		window_rpc_calls(req->calls, req->n, rc);
 		sent = req->n > 0 && post_request(f, req, rc, req->n);
 		if (!sent && req->n > 0)
@@ -232,7 +225,7 @@ static bool send_blocks(struct follower *f)
 
 static void arm_retry(struct follower *f)
 {
-	uint64_t at = window_next_retry(f->window), now = now_ms();
+	uint64_t at = window_next_retry(f->window), now = clock_now_ms();
 	if (at > 0 && !evtimer_pending(f->retry_ev, NULL))
 		add_timer_ms(f->retry_ev, at > now ? at - now : 1);
 }
@@ -285,7 +278,7 @@ static bool admit(struct follower *f, const struct ingest_block *b, bool live,
 {
 	const char *prev = b->has_prev_hash ? b->prev_hash : NULL;
 	if (chain_check(&f->tip, b->num, prev) == CHAIN_BROKEN) {
-		chain_halt_broken(&f->halt, &f->tip, b->num, prev, now_ms());
+		chain_halt_broken(&f->halt, &f->tip, b->num, prev, clock_now_ms());
 		halt(f);
 		return false;
 	}
@@ -303,7 +296,7 @@ static bool admit(struct follower *f, const struct ingest_block *b, bool live,
 		snprintf(reason, sizeof(reason), "blk=%" PRIu64 " holds %zu bytes, over --max-block-bytes %"
 			 PRIu64 "; not stored (restart with a larger --max-block-bytes to store it)",
 			 b->num, bytes, f->cfg->max_block_bytes);
-		chain_halt_other(&f->halt, b->num, reason, now_ms());
+		chain_halt_other(&f->halt, b->num, reason, clock_now_ms());
 		halt(f);
 		ok = false;
 	} else if (block_sql_rows_bad_utf8(*rows, &tx)) {
@@ -369,7 +362,7 @@ static void apply_head(struct follower *f, const struct rpc_reply *r)
 static void apply_blocks(struct follower *f, struct fetch_req *req, const struct rpc_reply *replies)
 {
 	struct window_outcome out;
-	window_apply(f->window, req->calls, req->n, replies, now_ms(), &out);
+	window_apply(f->window, req->calls, req->n, replies, clock_now_ms(), &out);
 	if (out.rate_limited > 0 || out.failed > 0) {
 		char reason[300];
 		snprintf(reason, sizeof(reason), "%s%s", out.rate_limited ? "rate limited: " : "", out.error);
@@ -530,7 +523,7 @@ static void on_halt_tick(evutil_socket_t fd, short what, void *arg)
 static void on_progress(evutil_socket_t fd, short what, void *arg)
 {
 	struct follower *f = arg;
-	double t = (double)now_ms() / 1000.0;
+	double t = (double)clock_now_ms() / 1000.0;
 	if (!f->started || !f->has_committed || !f->head_known)
 		return;
 	double rate = t > f->progress_time && f->committed >= f->progress_height

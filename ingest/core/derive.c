@@ -6,29 +6,6 @@
 
 #include "hex.h"
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-bool derive_hex_decode(const char *hex, size_t n, uint8_t *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_value(hex[2 * i]);
-		int lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
-		if (lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
-
 static const char *skip_0x(const char *s)
 {
 	return (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? s + 2 : s;
@@ -48,7 +25,7 @@ bool derive_sender_address(const char *pubkey_hex, char out[DERIVE_HEX_ADDR_LEN]
 {
 	const char *h = skip_0x(pubkey_hex);
 	uint8_t key[33];
-	if (strlen(h) != 66 || !derive_hex_decode(h, 33, key))
+	if (strlen(h) != 66 || !hex_decode(h, 33, key))
 		return false;
 	if (key[0] != 0x02 && key[0] != 0x03)
 		return false;
@@ -60,7 +37,7 @@ bool derive_contract_address(const char *sender_hex, uint64_t tx_nonce,
 {
 	const char *h = skip_0x(sender_hex);
 	uint8_t buf[28];
-	if (strlen(h) != 40 || !derive_hex_decode(h, 20, buf))
+	if (strlen(h) != 40 || !hex_decode(h, 20, buf))
 		return false;
 	uint64_t nonce = tx_nonce > 0 ? tx_nonce - 1 : 0;
 	for (int i = 0; i < 8; i++)
@@ -72,7 +49,7 @@ bool derive_normalize_address(const char *text, char out[DERIVE_HEX_ADDR_LEN])
 {
 	const char *h = skip_0x(text);
 	uint8_t bytes[20];
-	if (strlen(h) != 40 || !derive_hex_decode(h, 20, bytes))
+	if (strlen(h) != 40 || !hex_decode(h, 20, bytes))
 		return false;
 	hex_encode(bytes, 20, false, out);
 	return true;

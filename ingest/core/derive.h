@@ -31,8 +31,4 @@ bool derive_normalize_address(const char *text, char out[DERIVE_HEX_ADDR_LEN])
 /* True for the all-zero address deployments are sent to. */
 bool derive_is_null_address(const char *hex40);
 
-/* Decodes exactly 2*n hex characters into n bytes. */
-bool derive_hex_decode(const char *hex, size_t n, uint8_t *out)
-	__attribute__((warn_unused_result));
-
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 struct ingest_block *txblock_new(uint64_t num)
 {
 	struct ingest_block *b = calloc(1, sizeof(*b));
@@ -78,26 +80,6 @@ static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
 	return true;
 }
 
-static bool copy_hash(const char *in, char out[65])
-{
-	if (!in)
-		return false;
-	if (in[0] == '0' && (in[1] == 'x' || in[1] == 'X'))
-		in += 2;
-	if (strlen(in) != 64)
-		return false;
-	for (int i = 0; i < 64; i++) {
-		char c = in[i];
-		if (c >= 'A' && c <= 'F')
-			c = (char)(c - 'A' + 'a');
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-		out[i] = c;
-	}
-	out[64] = '\0';
-	return true;
-}
-
 enum block_header_status txblock_peek_num(struct json_object *result, uint64_t *num,
 					char *err, size_t errlen)
 {
@@ -137,10 +119,10 @@ static bool read_header_fields(struct ingest_block *b, struct json_object *resul
 	if (b->num_txns > BLOCK_PAGE_SIZE && b->num_pages == 1)
 		b->num_pages = (int)((b->num_txns + BLOCK_PAGE_SIZE - 1) / BLOCK_PAGE_SIZE);
 	b->has_timestamp = get_u64(header, "Timestamp", &v) && v <= INT64_MAX;
-	b->has_prev_hash = copy_hash(get_string(header, "PrevBlockHash"), b->prev_hash);
+	b->has_prev_hash = hex_hash_lower(get_string(header, "PrevBlockHash"), b->prev_hash);
 	b->timestamp_us = b->has_timestamp ? (int64_t)v : 0;
 	if (!json_object_object_get_ex(result, "body", &body) ||
-	    !copy_hash(get_string(body, "BlockHash"), b->hash)) {
+	    !hex_hash_lower(get_string(body, "BlockHash"), b->hash)) {
 		snprintf(err, errlen, "blk=%llu TxBlock without a valid BlockHash",
 			 (unsigned long long)b->num);
 		return false;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 static const char *get_string(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -40,26 +42,6 @@ static bool read_nonce(struct json_object *body, uint64_t *out)
 	unsigned long long v = strtoull(s, NULL, 10);
 	*out = (uint64_t)v;
 	return errno == 0 && v <= INT64_MAX;
-}
-
-static bool read_hash(const char *in, char out[65])
-{
-	if (!in)
-		return false;
-	if (in[0] == '0' && (in[1] == 'x' || in[1] == 'X'))
-		in += 2;
-	if (strlen(in) != 64)
-		return false;
-	for (int i = 0; i < 64; i++) {
-		char c = in[i];
-		if (c >= 'A' && c <= 'F')
-			c = (char)(c - 'A' + 'a');
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-		out[i] = c;
-	}
-	out[64] = '\0';
-	return true;
 }
 
 static bool receipt_success(struct json_object *receipt)
@@ -97,7 +79,7 @@ static bool decode_txn(struct ingest_txn *t, int position, struct json_object *b
 {
 	memset(t, 0, sizeof(*t));
 	t->position = position;
-	if (!json_object_is_type(body, json_type_object) || !read_hash(get_string(body, "ID"), t->hash)) {
+	if (!json_object_is_type(body, json_type_object) || !hex_hash_lower(get_string(body, "ID"), t->hash)) {
 		snprintf(err, errlen, "transaction %d has no valid ID", position);
 		return false;
 	}

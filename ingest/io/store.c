@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "clock.h"
 #include "txblock.h"
 #include "block_sql.h"
 #include "log.h"
@@ -75,13 +76,6 @@ struct store {
 	size_t group_max;
 	uint64_t rewind; /* blocks to delete once connected */
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void wake_loop(struct store *s)
 {
@@ -428,14 +422,14 @@ static size_t commit_group(struct store *s, struct store_item **group, size_t n,
 		snprintf(e->text, sizeof(e->text), "out of memory building blk=%" PRIu64, group[0]->block->num);
 		return 0;
 	}
-	double t0 = now_ms();
+	double t0 = clock_now_ms_frac();
 	bool committed = send_group(conn, sql);
 	if (!committed)
 		snprintf(e->text, sizeof(e->text), "%s", PQerrorMessage(conn));
 	else
 		committed = read_group(conn, sql, e);
 	block_sql_free(sql);
-	*ms = now_ms() - t0;
+	*ms = clock_now_ms_frac() - t0;
 	log_debug("store: %s blk=%" PRIu64 "..%" PRIu64 " in %.1fms", committed ? "committed" : "failed",
 		  group[0]->block->num, group[n - 1]->block->num, *ms);
 	if (PQstatus(conn) == CONNECTION_BAD)

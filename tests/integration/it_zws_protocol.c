@@ -226,3 +226,36 @@ Test(protocol, shutdown_closes_clients_with_1001, .timeout = 60)
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+/* While a contract check waits on the lookup, later messages wait too:
+ * their replies come after the EventLog echo, in the order they were sent. */
+Test(protocol, messages_sent_during_a_contract_check_are_answered_in_order, .timeout = 60)
+{
+	struct it_stack s;
+	it_stack_start(&s, &(struct it_stack_opts){ .height = 692364 });
+	int st = it_http(s.lookup_port, "POST", "/fake/fault", "{\"mode\":\"slow\",\"count\":-1,\"delay_ms\":700}", NULL);
+	cr_assert_eq(st, 200, "the fake lookup refused the fault");
+	struct it_ws *ws = connect_ws(&s);
+	const char *sent[] = {
+		"{\"query\":\"EventLog\",\"addresses\":[\"" CONTRACT "\"]}",
+		"{\"query\":\"NewBlock\"}",
+		"{\"query\":\"TxnLog\",\"addresses\":[\"" PAYEE "\"]}",
+		"{\"query\":\"Nothing\"}",
+		"{\"query\":\"Unsubscribe\",\"type\":\"TxnLog\"}",
+	};
+	const char *want[] = { sent[0], sent[1], sent[2], "{\"type\":\"Error\",\"error\":\"invalid query field\"}",
+			       sent[4] };
+	for (size_t i = 0; i < 5; i++)
+		cr_assert(it_ws_send(ws, sent[i]));
+	long long t0 = it_now_ms();
+	for (size_t i = 0; i < 5; i++) {
+		char *got = it_ws_recv(ws, 10000);
+		cr_assert(got, "no answer to %s", sent[i]);
+		cr_assert_str_eq(got, want[i], "answer %zu", i);
+		free(got);
+	}
+	cr_assert_geq(it_now_ms() - t0, 500, "the EventLog query did not wait for the lookup");
+	it_ws_close(ws);
+	it_stack_stop(&s);
+	it_mark_passed();
+}

@@ -7,11 +7,11 @@
 # 127.0.0.1 (as compose reaches its postgres service) and the fake lookup
 # behind https with a private CA, trusted the way README's compose section
 # says (the CA file mounted, SSL_CERT_FILE): ingest migrates
-# (--migrate-only) and follows, zws serves on both event loops the image
-# must carry (libev, libuv) and checks a contract with the lookup, zws-cat
-# inside the image receives NewBlock notifications, and zws-healthcheck
-# says what it checks (healthy while zws serves, not once PostgreSQL is
-# gone).
+# (--migrate-only) and follows, zws serves on both its event loops (libev,
+# whose plugin the image must carry, and poll) and checks a contract with
+# the lookup, zws-cat inside the image receives NewBlock notifications,
+# and zws-healthcheck says what it checks (healthy while zws serves, not
+# once PostgreSQL is gone).
 #
 # Needs root (chroot, mount) and the Debian mirror (deb.debian.org), which
 # CI reaches. The file system is cached as a tarball in the build
@@ -153,16 +153,16 @@ it_log "$(tail -n1 "$T/migrate.log")"
 
 (in_image_bg /usr/bin/env "$CA_ENV" /usr/local/bin/zws-ingest --db "$DB" --lookup "$LOOKUP" --poll-ms 200) >"$T/ingest.log" 2>&1 &
 PIDS+=($!)
-ZPORT=$(it_free_port); UPORT=$(it_free_port)
+ZPORT=$(it_free_port); PPORT=$(it_free_port)
 (in_image_bg /usr/bin/env "$CA_ENV" /usr/local/bin/zws --db "$DB" --host 127.0.0.1 --port "$ZPORT" --lookup "$LOOKUP") >"$T/zws.log" 2>&1 &
 PIDS+=($!)
-(in_image_bg /usr/local/bin/zws --db "$DB" --host 127.0.0.1 --port "$UPORT" --event-loop libuv) >"$T/zws-libuv.log" 2>&1 &
+(in_image_bg /usr/local/bin/zws --db "$DB" --host 127.0.0.1 --port "$PPORT" --event-loop poll) >"$T/zws-poll.log" 2>&1 &
 PIDS+=($!)
-for port in "$ZPORT" "$UPORT"; do
+for port in "$ZPORT" "$PPORT"; do
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 done
 
-for port in "$ZPORT" "$UPORT"; do
+for port in "$ZPORT" "$PPORT"; do
   it_log "zws-cat in the image, NewBlock from zws on port $port"
   in_image /usr/local/bin/zws-cat --count 3 --timeout 30 "ws://127.0.0.1:$port" '{"query":"NewBlock"}' \
     >"$T/cat-$port.out" 2>"$T/cat-$port.log" || it_fail "zws-cat in the image got no notifications from port $port"
@@ -192,4 +192,4 @@ for _ in $(seq 100); do
 done
 [ "$health" = "no connection to port $PGPORT" ] || it_fail "zws still healthy 10 s after PostgreSQL went away: $health"
 FAILED=0
-it_log "PASS: the image's packages run zws (libev and libuv), zws-ingest and zws-cat"
+it_log "PASS: the image's packages run zws (libev and poll loops), zws-ingest and zws-cat"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zws/block.h"
+#include "block_feed.h"
 
 #define PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "zws/config.h"
+#include "zws_config.h"
 
 static const char *no_env(const char *name)
 {
@@ -18,7 +18,7 @@ static const char *some_env(const char *name)
 	if (strcmp(name, "ZWS_LOOKUP") == 0)
 		return "http://127.0.0.1:4201";
 	if (strcmp(name, "ZWS_EVENT_LOOP") == 0)
-		return "libuv";
+		return "poll";
 	return NULL;
 }
 
@@ -44,7 +44,8 @@ static const struct config_case cases[] = {
 	{ { "--db", "dbname=x", "--max-addresses", "-1" }, CONFIG_ERROR, "--max-addresses" },
 	{ { "--db", "dbname=x", "--workers", "0" }, CONFIG_ERROR, "--workers" },
 	{ { "--db", "dbname=x", "--event-loop", "poll" }, CONFIG_OK, NULL },
-	{ { "--db", "dbname=x", "--event-loop=libuv" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--event-loop=poll" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--event-loop", "libuv" }, CONFIG_ERROR, "--event-loop" },
 	{ { "--db", "dbname=x", "--event-loop", "epoll" }, CONFIG_ERROR, "--event-loop" },
 	{ { "--db", "garbage" }, CONFIG_ERROR,
 	  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
@@ -60,7 +61,7 @@ Test(zws_config, table)
 			argv[argc++] = (char *)cases[i].args[j];
 		struct zws_config cfg;
 		char err[200] = "";
-		enum config_result r = config_parse(&cfg, argc, argv, no_env, err, sizeof(err));
+		enum config_result r = zws_config_parse(&cfg, argc, argv, no_env, err, sizeof(err));
 		cr_expect_eq(r, cases[i].want, "case %zu: %d (%s)", i, r, err);
 		if (cases[i].err_part)
 			cr_expect(strstr(err, cases[i].err_part), "case %zu: '%s' lacks '%s'", i, err,
@@ -73,7 +74,7 @@ Test(zws_config, defaults)
 	char *argv[] = { "zws", "--db", "host=/x" };
 	struct zws_config cfg;
 	char err[200];
-	cr_assert_eq(config_parse(&cfg, 3, argv, no_env, err, sizeof(err)), CONFIG_OK);
+	cr_assert_eq(zws_config_parse(&cfg, 3, argv, no_env, err, sizeof(err)), CONFIG_OK);
 	cr_expect_str_eq(cfg.host, "0.0.0.0");
 	cr_expect_eq(cfg.port, 4401);
 	cr_expect_null(cfg.lookup);
@@ -88,15 +89,15 @@ Test(zws_config, defaults)
 Test(zws_config, event_loop_names)
 {
 	static const struct { const char *name; enum zws_event_loop loop; } loops[] = {
-		{ "poll", ZWS_LOOP_POLL }, { "libev", ZWS_LOOP_LIBEV }, { "libuv", ZWS_LOOP_LIBUV },
+		{ "poll", ZWS_LOOP_POLL }, { "libev", ZWS_LOOP_LIBEV },
 	};
 	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
 		char *argv[] = { "zws", "--db", "dbname=x", "--event-loop", (char *)loops[i].name };
 		struct zws_config cfg;
 		char err[200];
-		cr_assert_eq(config_parse(&cfg, 5, argv, no_env, err, sizeof(err)), CONFIG_OK, "%s", err);
+		cr_assert_eq(zws_config_parse(&cfg, 5, argv, no_env, err, sizeof(err)), CONFIG_OK, "%s", err);
 		cr_expect_eq(cfg.event_loop, loops[i].loop);
-		cr_expect_str_eq(config_event_loop_name(cfg.event_loop), loops[i].name);
+		cr_expect_str_eq(zws_config_event_loop_name(cfg.event_loop), loops[i].name);
 	}
 }
 
@@ -105,15 +106,15 @@ Test(zws_config, environment_then_flags)
 	char *argv[] = { "zws", "--port", "6000", "--rate-limit", "50/s", "--max-message", "4096" };
 	struct zws_config cfg;
 	char err[200];
-	cr_assert_eq(config_parse(&cfg, 7, argv, some_env, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_assert_eq(zws_config_parse(&cfg, 7, argv, some_env, err, sizeof(err)), CONFIG_OK, "%s", err);
 	cr_expect_str_eq(cfg.db, "host=/env");
 	cr_expect_str_eq(cfg.lookup, "http://127.0.0.1:4201");
 	cr_expect_eq(cfg.port, 6000, "a flag beats the environment");
 	cr_expect_eq(cfg.rate_limit, 50);
 	cr_expect_eq(cfg.max_message, 4096);
-	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBUV);
+	cr_expect_eq(cfg.event_loop, ZWS_LOOP_POLL);
 	char *argv2[] = { "zws" };
-	cr_assert_eq(config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
+	cr_assert_eq(zws_config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
 	cr_expect_eq(cfg.port, 5000);
 }
 
@@ -124,7 +125,7 @@ Test(zws_config, usage_names_every_flag)
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
 				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		cr_expect(strstr(config_usage(), flags[i]), "%s missing from --help", flags[i]);
+		cr_expect(strstr(zws_config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }
 
 Test(zws_config, keepalive_must_ping_before_it_drops)
@@ -132,17 +133,17 @@ Test(zws_config, keepalive_must_ping_before_it_drops)
 	struct zws_config cfg;
 	char err[200];
 	char *argv[] = { "zws", "--db", "dbname=x" };
-	cr_assert_eq(config_parse(&cfg, 3, argv, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_assert_eq(zws_config_parse(&cfg, 3, argv, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
 	cr_expect_eq(cfg.ping_after_s, 30);
 	cr_expect_eq(cfg.drop_after_s, 70);
 	char *argv2[] = { "zws", "--db", "dbname=x", "--ping-after", "5", "--drop-after", "8" };
-	cr_assert_eq(config_parse(&cfg, 7, argv2, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_assert_eq(zws_config_parse(&cfg, 7, argv2, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
 	cr_expect_eq(cfg.ping_after_s, 5);
 	cr_expect_eq(cfg.drop_after_s, 8);
 	char *argv3[] = { "zws", "--db", "dbname=x", "--ping-after", "70" };
-	cr_assert_eq(config_parse(&cfg, 5, argv3, NULL, err, sizeof(err)), CONFIG_ERROR);
+	cr_assert_eq(zws_config_parse(&cfg, 5, argv3, NULL, err, sizeof(err)), CONFIG_ERROR);
 	cr_expect_str_eq(err, "--drop-after (70 s) must be longer than --ping-after (70 s)");
 	char *argv4[] = { "zws", "--db", "dbname=x", "--ping-after", "0" };
-	cr_assert_eq(config_parse(&cfg, 5, argv4, NULL, err, sizeof(err)), CONFIG_ERROR);
+	cr_assert_eq(zws_config_parse(&cfg, 5, argv4, NULL, err, sizeof(err)), CONFIG_ERROR);
 	cr_expect_str_eq(err, "invalid value for --ping-after: '0'");
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zws/contract_cache.h"
+#include "contract_cache.h"
 
 static void addr_n(unsigned n, uint8_t out[ADDRESS_BYTES])
 {

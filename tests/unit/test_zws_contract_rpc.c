@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zws/contract_rpc.h"
-#include "zws/notify_payload.h"
+#include "contract_rpc.h"
+#include "notify_payload.h"
 
 static char *fixture(const char *name)
 {

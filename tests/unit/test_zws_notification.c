@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zws/epoch.h"
-#include "zws/notification.h"
+#include "fanout_plan.h"
+#include "notification.h"
 
 static const char *const A = "0x17329229cd84b964130977975054f7725a85381a";
 static const char *const B = "0x07c9d1edb8aa95194033b6783b351409b1cbd355";
@@ -60,10 +60,10 @@ Test(zws_notification, values_in_order_and_events_in_first_emission_order)
 	subscribe(&events, SUBS_EVENTLOG, &s2, "0x0000000000000000000000000000000000000001");
 	subscribe(&txns, SUBS_TXNLOG, &s3, B);
 
-	struct epoch_plan p = EPOCH_PLAN_INIT;
-	cr_assert(epoch_plan_build(&p, b, &events, &txns));
+	struct fanout_plan p = FANOUT_PLAN_INIT;
+	cr_assert(fanout_plan_build(&p, b, &events, &txns));
 	cr_assert_eq(p.count, 4, "s1: A, B, C; s3: B (s2 has nothing)");
-	size_t run = epoch_plan_run(&p, 0);
+	size_t run = fanout_plan_run(&p, 0);
 	cr_assert_eq(run, 3);
 	cr_assert_eq(p.items[0].sub, &s1);
 
@@ -90,7 +90,7 @@ Test(zws_notification, values_in_order_and_events_in_first_emission_order)
 	cr_expect(strncmp(msg, "{\"type\":\"Notification\",\"values\":[{\"query\":\"TxnLog\",\"value\":[{\"address\":\"", 72) == 0, "%s", msg);
 	free(msg);
 
-	epoch_plan_free(&p);
+	fanout_plan_free(&p);
 	subs_index_free(&events);
 	subs_index_free(&txns);
 	block_free(b);
@@ -102,7 +102,7 @@ Test(zws_notification, shared_and_per_client_assembly_are_byte_identical)
 	struct notification shared = { .newblock_value = &b->newblock_value };
 	char *one = build(&shared);
 	/* A client whose plan run is empty, assembled on its own. */
-	struct epoch_item none[1];
+	struct fanout_item none[1];
 	struct notification own = { &b->newblock_value, none, 0, NULL, 0 };
 	char *two = build(&own);
 	cr_expect_str_eq(one, two);
@@ -135,8 +135,8 @@ Test(zws_notification, pieces_are_the_built_text_from_any_offset)
 	subscribe(&events, SUBS_EVENTLOG, &s1, A);
 	subscribe(&events, SUBS_EVENTLOG, &s1, B);
 	subscribe(&txns, SUBS_TXNLOG, &s1, C);
-	struct epoch_plan p = EPOCH_PLAN_INIT;
-	cr_assert(epoch_plan_build(&p, b, &events, &txns));
+	struct fanout_plan p = FANOUT_PLAN_INIT;
+	cr_assert(fanout_plan_build(&p, b, &events, &txns));
 	unsigned char dropped[] = { TOPIC_TXNLOG };
 	struct notification n = { &b->newblock_value, p.items, p.count, dropped, 1 };
 	char *whole = build(&n);
@@ -156,7 +156,7 @@ Test(zws_notification, pieces_are_the_built_text_from_any_offset)
 	buf_free(&rest);
 	text_parts_free(&parts);
 	free(whole);
-	epoch_plan_free(&p);
+	fanout_plan_free(&p);
 	subs_index_free(&events);
 	subs_index_free(&txns);
 	block_free(b);
@@ -178,14 +178,14 @@ Test(zws_notification, plan_is_in_subscriber_order_for_ids_far_apart)
 		if (i % 2)
 			subscribe(&events, SUBS_EVENTLOG, &subs[i], B);
 	}
-	struct epoch_plan p = EPOCH_PLAN_INIT;
-	cr_assert(epoch_plan_build(&p, b, &events, &txns));
+	struct fanout_plan p = FANOUT_PLAN_INIT;
+	cr_assert(fanout_plan_build(&p, b, &events, &txns));
 	cr_assert_eq(p.count, 12);
 	static const size_t want_order[] = { 1, 4, 2, 0, 3 };
 	size_t at = 0;
 	for (size_t k = 0; k < nsubs; k++) {
 		struct subscriber *sub = &subs[want_order[k]];
-		size_t run = epoch_plan_run(&p, at);
+		size_t run = fanout_plan_run(&p, at);
 		cr_assert_eq(p.items[at].sub, sub, "run %zu is subscriber %llu", k, (unsigned long long)sub->id);
 		cr_assert_eq(run, want_order[k] % 2 ? 3 : 2);
 		for (size_t i = at + 1; i < at + run; i++)
@@ -193,7 +193,7 @@ Test(zws_notification, plan_is_in_subscriber_order_for_ids_far_apart)
 				  (p.items[i - 1].topic == p.items[i].topic && p.items[i - 1].order < p.items[i].order));
 		at += run;
 	}
-	epoch_plan_free(&p);
+	fanout_plan_free(&p);
 	subs_index_free(&events);
 	subs_index_free(&txns);
 	block_free(b);

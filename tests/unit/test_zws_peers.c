@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zws/peers.h"
+#include "peers.h"
 
 Test(zws_peers, same_address_shares_one_string)
 {

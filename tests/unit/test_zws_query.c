@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zws/query.h"
+#include "query.h"
 
 struct query_case {
 	const char *text;

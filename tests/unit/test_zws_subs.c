@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zws/subs.h"
+#include "subs.h"
 
 static void addr_n(unsigned n, uint8_t out[ADDRESS_BYTES])
 {

@@ -2,7 +2,7 @@
  * a burst once per window, and a quiet window closes it. */
 #include <criterion/criterion.h>
 
-#include "zws/tally.h"
+#include "tally.h"
 
 #define WINDOW 10000
 

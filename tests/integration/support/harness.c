@@ -746,6 +746,13 @@ void it_ws_close(struct it_ws *ws)
 	free(ws);
 }
 
+void it_ws_reset(struct it_ws *ws)
+{
+	struct linger hard = { .l_onoff = 1, .l_linger = 0 };
+	setsockopt(ws->fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+	it_ws_close(ws);
+}
+
 /* ---- the whole pipeline ---- */
 
 static void push_args(char **argv, int *argc, const char *const *extra)
@@ -840,7 +847,7 @@ void it_stack_start(struct it_stack *s, const struct it_stack_opts *o)
 	s->zws_port = it_free_port();
 	snprintf(zport, sizeof(zport), "%d", s->zws_port);
 	argc = 0;
-	argv[argc++] = (char *)it_bin("zws");
+	argv[argc++] = (char *)it_bin(o->zws_program ? o->zws_program : "zws");
 	argv[argc++] = "--db";
 	argv[argc++] = s->db;
 	argv[argc++] = "--host";

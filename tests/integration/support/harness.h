@@ -103,6 +103,9 @@ int it_ws_close_code(const struct it_ws *ws);
 /* True if nothing arrives within ms. */
 bool it_ws_silent(struct it_ws *ws, int ms);
 void it_ws_close(struct it_ws *ws);
+/* Drops the connection with a TCP reset, as a client that vanishes does:
+ * the server hears of it even while it is not reading from it. */
+void it_ws_reset(struct it_ws *ws);
 
 /* ---- the whole pipeline ---- */
 
@@ -123,6 +126,7 @@ struct it_stack_opts {
 	const char *const *lookup_args; /* extra args for zws-fake-lookup, NULL-terminated */
 	const char *const *ingest_args; /* extra args for zws-ingest */
 	const char *const *zws_args;    /* extra args for zws */
+	const char *zws_program;    /* in build/bin; NULL: "zws" */
 	bool no_zws;                /* start lookup + ingest only */
 };
 

@@ -1,0 +1,76 @@
+/* The contracts table's SQL (see contract_store.h). An answer of the
+ * lookup is trusted for ten minutes when it says "not a contract"; ingest
+ * may see the address deployed any time and records that itself. */
+#include "contract_store.h"
+
+#include <stdlib.h>
+
+#include "buf.h"
+
+static const char known_sql[] =
+	"SELECT address, is_contract FROM contracts WHERE address = ANY($1::text[])"
+	" AND (is_contract OR source <> 'lookup' OR checked_at > now() - interval '10 minutes')";
+
+static const char store_sql[] =
+	"INSERT INTO contracts (address, is_contract, source)"
+	" SELECT a, c, 'lookup' FROM unnest($1::text[], $2::boolean[]) AS t(a, c)"
+	" ON CONFLICT (address) DO UPDATE SET is_contract = EXCLUDED.is_contract, checked_at = now()"
+	" WHERE contracts.source = 'lookup'";
+
+/* A PostgreSQL text[] literal of canonical addresses (those states does
+ * not leave CONTRACT_UNKNOWN, if given). NULL on OOM. */
+static char *address_array(const uint8_t (*addrs)[ADDRESS_BYTES], const enum contract_state *states,
+			   size_t n)
+{
+	struct buf b = BUF_INIT;
+	buf_append_char(&b, '{');
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		if (states && states[i] == CONTRACT_UNKNOWN)
+			continue;
+		char canon[ADDRESS_CANON_LEN];
+		address_format(addrs[i], canon);
+		if (!first)
+			buf_append_char(&b, ',');
+		buf_append_str(&b, canon);
+		first = false;
+	}
+	buf_append_char(&b, '}');
+	if (b.failed) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b, NULL);
+}
+
+bool contract_store_known(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES], size_t n,
+			  pgfeed_result_fn cb, void *ctx)
+{
+	if (!pgfeed_connected(f))
+		return false;
+	return pgfeed_query_take(f, known_sql, 1, address_array(addrs, NULL, n), NULL, cb, ctx);
+}
+
+bool contract_store_save(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES],
+			 const enum contract_state *states, size_t n)
+{
+	if (!pgfeed_connected(f))
+		return true;
+	struct buf flags = BUF_INIT;
+	buf_append_char(&flags, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (states[i] == CONTRACT_UNKNOWN)
+			continue;
+		if (flags.len > 1)
+			buf_append_char(&flags, ',');
+		buf_append_str(&flags, states[i] == CONTRACT_YES ? "t" : "f");
+	}
+	buf_append_char(&flags, '}');
+	if (flags.len == 2 || flags.failed) {
+		bool ok = !flags.failed;
+		buf_free(&flags);
+		return ok;
+	}
+	return pgfeed_query_take(f, store_sql, 2, address_array(addrs, states, n), buf_take(&flags, NULL), NULL,
+			    NULL);
+}
