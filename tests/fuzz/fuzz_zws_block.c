@@ -1,5 +1,5 @@
 /* Fuzz target: the fragments zws builds for a block from the rows it
- * reads back (zws/block.c): event names and ids are whatever the node
+ * reads back (zws/core/block_feed.c): event names and ids are whatever the node
  * sent, stored as text. Every fragment a client receives must be JSON
  * that says what the rows say: each event's name, in order, under its
  * contract's canonical address, and each transaction under its recipient
@@ -16,7 +16,7 @@
 
 #include <json-c/json.h>
 
-#include "zws/block.h"
+#include "block_feed.h"
 
 #define RS '\x1e'
 #define US '\x1f'

@@ -1,10 +1,10 @@
 /* Fuzz target: the lookup's answer to zws's contract check
- * (zws/contract_rpc.c). The first byte says how many addresses were asked
+ * (zws/core/contract_rpc.c). The first byte says how many addresses were asked
  * about; the rest is the body, not NUL-terminated, as it comes off the
  * socket. */
 #include "fuzz.h"
 
-#include "zws/contract_rpc.h"
+#include "contract_rpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

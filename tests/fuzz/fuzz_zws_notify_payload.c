@@ -1,9 +1,9 @@
 /* Fuzz target: the zws_block NOTIFY payload zws reads from PostgreSQL
- * (zws/notify_payload.c), any bytes up to the first NUL (a NOTIFY payload
+ * (zws/core/notify_payload.c), any bytes up to the first NUL (a NOTIFY payload
  * is a C string). */
 #include "fuzz.h"
 
-#include "zws/notify_payload.h"
+#include "notify_payload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

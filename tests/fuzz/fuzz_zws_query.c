@@ -1,9 +1,9 @@
-/* Fuzz target: a client's query text (zws/query.c), any bytes. A query
+/* Fuzz target: a client's query text (zws/core/query.c), any bytes. A query
  * that parses names a known kind and distinct addresses that survive
  * formatting; every error has its reply. */
 #include "fuzz.h"
 
-#include "zws/query.h"
+#include "query.h"
 
 static void check_query(const struct query *q)
 {
