@@ -18,9 +18,27 @@ FAILED=1
 
 it_log() { echo "[$(date +%H:%M:%S)] $*"; }
 
+# Stops what still runs with SIGTERM (SIGKILL after 10 s), so a sanitizer
+# build checks for leaks at exit; then any sanitizer report in a log fails
+# the test.
+it_stop_all() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    { kill -9 "$p"; wait "$p"; } 2>/dev/null || true
+  done
+  local reports
+  reports=$(grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.log 2>/dev/null || true)
+  [ -z "$reports" ] && return 0
+  for f in $reports; do
+    echo "===== sanitizer report in $f"; grep -A40 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -80
+  done
+  return 1
+}
+
 it_cleanup() {
   local rc=$?
-  for p in "${PIDS[@]}"; do { kill -9 "$p"; wait "$p"; } 2>/dev/null || true; done
+  if ! it_stop_all && [ "$rc" = 0 ]; then rc=1; fi
   if [ "$FAILED" = 1 ] || [ "$rc" != 0 ]; then
     for f in "$T"/*.log; do
       [ -f "$f" ] || continue
@@ -30,6 +48,7 @@ it_cleanup() {
   for d in "${DBS[@]}"; do dropdb -h "$ZWS_TEST_PG_DIR" -U postgres --if-exists "$d" 2>/dev/null || true; done
   [ -n "${IT_EXTRA_CLEANUP:-}" ] && eval "$IT_EXTRA_CLEANUP"
   [ -n "${IT_KEEP:-}" ] || rm -rf "$T"
+  exit "$rc"
 }
 trap it_cleanup EXIT
 
