@@ -8,6 +8,7 @@ pkgs=(
   postgresql postgresql-client python3-yaml docker-compose
   chromium
   mmdebstrap
+  clang
 )
 missing=()
 for p in "${pkgs[@]}"; do

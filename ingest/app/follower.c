@@ -2,8 +2,8 @@
  * lookup is reached through evhttp, PostgreSQL through the store thread.
  * All requests are sent from one place (schedule, run from the "kick"
  * event), never from inside a lookup callback. Lookup failures of any kind
- * pause fetching for an exponential backoff; the first failure and the
- * recovery are logged once each.
+ * pause fetching for an exponential backoff; an outage is logged when it
+ * begins, every 30 s while it lasts and when it ends.
  *
  * Before a complete block goes to the store it is checked: it must link
  * to the block before it (chain.h; else following halts), fit in
@@ -13,7 +13,10 @@
  * stored: a transaction already stored in another block is such a case,
  * since a lookup on another chain is stopped by the chain check first,
  * and one whose blocks link but repeat transactions is answering wrongly.
- * Responses to requests sent before such a refetch are dropped. */
+ * Responses to requests sent before such a refetch are dropped.
+ *
+ * The follower keeps the counters and state /healthz and /metrics report
+ * (ingest_health.h); a halt shows there as the reason. */
 #include "follower.h"
 
 #include <event2/event.h>
@@ -27,6 +30,10 @@
 #include "block_sql.h"
 #include "chain.h"
 #include "clock.h"
+#include "diagnose.h"
+#include "ingest_health.h"
+#include "ingest_metrics.h"
+#include "outage.h"
 #include "txblock.h"
 #include "ingest_config.h"
 #include "log.h"
@@ -64,6 +71,18 @@ struct follower {
 	bool refused;                  /* refused_num was refused, not yet stored */
 	uint64_t refused_num;
 	struct event *kick_ev, *poll_ev, *backoff_ev, *retry_ev, *progress_ev, *halt_ev;
+	/* for /healthz and /metrics */
+	struct ingest_health health;
+	struct outage lookup_outage;
+	char lookup_error[400];
+	bool lookup_misconfigured;
+	uint64_t caught_up_ms;  /* last time the head was committed (or the start) */
+	double blocks_per_s;
+	uint64_t blocks_total, txns_total, event_logs_total;
+	uint64_t head_requests, block_requests;
+	uint64_t lookup_failures[LOOKUP_FAILURE_COUNT];
+	bool draining;
+	struct event *drain_ev;
 };
 
 /* One batch request in flight. */
@@ -87,26 +106,48 @@ static void add_timer_ms(struct event *ev, uint64_t ms)
 	event_add(ev, &tv);
 }
 
-/* A failed request, a lookup error or a rate limit: pause and back off. */
-static void lookup_failed(struct follower *f, const char *reason)
+/* Logs a lookup failure: when the outage begins, every OUTAGE_REPEAT_MS
+ * while it lasts, else at debug level. */
+static void report_lookup_failure(struct follower *f, const char *reason, int delay)
 {
-	int delay = backoff_fail(&f->backoff);
-	if (backoff_is_first(&f->backoff))
+	uint64_t now = clock_now_ms();
+	switch (outage_fail(&f->lookup_outage, now)) {
+	case OUTAGE_BEGAN:
 		log_warn("lookup %s failed: %s; retrying in %.2fs", lookup_peer(f->lookup), reason,
 			 delay / 1000.0);
-	else
+		break;
+	case OUTAGE_STILL:
+		log_warn("lookup %s still failing after %.0fs: %s; retrying in %.2fs", lookup_peer(f->lookup),
+			 outage_seconds(&f->lookup_outage, now), reason, delay / 1000.0);
+		break;
+	case OUTAGE_QUIET:
 		log_debug("lookup %s failed again: %s; retrying in %.2fs", lookup_peer(f->lookup),
 			  reason, delay / 1000.0);
+		break;
+	}
+}
+
+/* A failed request, a lookup error or a rate limit: pause and back off. */
+static void lookup_failed(struct follower *f, enum lookup_failure kind, bool misconfigured,
+			  const char *reason)
+{
+	int delay = backoff_fail(&f->backoff);
+	f->lookup_failures[kind]++;
+	f->lookup_misconfigured = misconfigured;
+	snprintf(f->lookup_error, sizeof(f->lookup_error), "%s", reason);
+	report_lookup_failure(f, reason, delay);
 	f->paused = true;
 	add_timer_ms(f->backoff_ev, (uint64_t)delay);
 }
 
 static void lookup_succeeded(struct follower *f)
 {
-	int n = backoff_succeed(&f->backoff);
+	double secs;
+	backoff_succeed(&f->backoff);
+	unsigned n = outage_end(&f->lookup_outage, clock_now_ms(), &secs);
 	if (n > 0)
-		log_info("lookup %s recovered after %d failure%s", lookup_peer(f->lookup), n,
-			 n == 1 ? "" : "s");
+		log_info("lookup %s recovered after %u failure%s (%.0fs)", lookup_peer(f->lookup), n,
+			 n == 1 ? "" : "s", secs);
 }
 
 /* Fetches again from block num after delay_ms: what is in the window and
@@ -180,6 +221,10 @@ static bool post_request(struct follower *f, struct fetch_req *req, const struct
 	char *body = rpc_batch_request(rc, n, &len);
 	bool ok = body && lookup_post(f->lookup, body, len, on_response, req);
 	free(body);
+	if (ok && req->is_head)
+		f->head_requests++;
+	else if (ok)
+		f->block_requests++;
 	return ok;
 }
 
@@ -335,6 +380,14 @@ static void flush_ready(struct follower *f)
 	}
 }
 
+/* Caught up with the head known so far: the lag in seconds counts from
+ * the last moment this held. */
+static void note_caught_up(struct follower *f)
+{
+	if (f->has_committed && f->head_known && f->committed >= f->head)
+		f->caught_up_ms = clock_now_ms();
+}
+
 static void apply_head(struct follower *f, const struct rpc_reply *r)
 {
 	enum rpc_outcome o = rpc_classify(r);
@@ -345,7 +398,9 @@ static void apply_head(struct follower *f, const struct rpc_reply *r)
 	enum block_header_status st = o == RPC_OUTCOME_OK
 		? txblock_peek_num(r->result, &num, err, sizeof(err)) : BLOCK_HEADER_BAD;
 	if (st == BLOCK_HEADER_BAD) {
-		lookup_failed(f, o == RPC_OUTCOME_OK ? err
+		enum lookup_failure kind = o == RPC_OUTCOME_OK ? LOOKUP_FAILURE_INVALID
+			: o == RPC_OUTCOME_RATE_LIMITED ? LOOKUP_FAILURE_RATE_LIMITED : LOOKUP_FAILURE_RPC_ERROR;
+		lookup_failed(f, kind, false, o == RPC_OUTCOME_OK ? err
 			      : r->kind == RPC_REPLY_ERROR ? r->message : rpc_outcome_name(o));
 		return;
 	}
@@ -354,6 +409,7 @@ static void apply_head(struct follower *f, const struct rpc_reply *r)
 		return;
 	if (!f->head_known || num != f->head)
 		log_debug("head blk=%" PRIu64, num);
+	note_caught_up(f);
 	f->head_known = true;
 	f->head = num;
 	maybe_start(f);
@@ -366,7 +422,8 @@ static void apply_blocks(struct follower *f, struct fetch_req *req, const struct
 	if (out.rate_limited > 0 || out.failed > 0) {
 		char reason[300];
 		snprintf(reason, sizeof(reason), "%s%s", out.rate_limited ? "rate limited: " : "", out.error);
-		lookup_failed(f, reason);
+		lookup_failed(f, out.rate_limited ? LOOKUP_FAILURE_RATE_LIMITED : LOOKUP_FAILURE_RPC_ERROR,
+			      false, reason);
 	} else {
 		lookup_succeeded(f);
 		if (out.not_ready > 0)
@@ -375,14 +432,15 @@ static void apply_blocks(struct follower *f, struct fetch_req *req, const struct
 	flush_ready(f);
 }
 
-static void request_failed(struct follower *f, struct fetch_req *req, const char *reason)
+static void request_failed(struct follower *f, struct fetch_req *req, enum lookup_failure kind,
+			   bool misconfigured, const char *reason)
 {
 	if (req->is_head) {
 		f->head_due = true;
 	} else {
 		window_abandon(f->window, req->calls, req->n);
 	}
-	lookup_failed(f, reason);
+	lookup_failed(f, kind, misconfigured, reason);
 }
 
 /* HTTP 413: the batch was too big for the node; halve it. */
@@ -400,9 +458,10 @@ static bool shrink_batch(struct follower *f)
 static void handle_response(struct follower *f, struct fetch_req *req,
 			    const struct lookup_response *resp)
 {
-	char reason[300];
+	char reason[400];
+	enum lookup_failure kind;
 	if (resp->status == 0) {
-		request_failed(f, req, resp->error);
+		request_failed(f, req, resp->failure, resp->misconfigured, resp->error);
 		return;
 	}
 	if (resp->status == 413 && !req->is_head && shrink_batch(f)) {
@@ -410,16 +469,18 @@ static void handle_response(struct follower *f, struct fetch_req *req,
 		return;
 	}
 	if (resp->status != 200) {
-		snprintf(reason, sizeof(reason), "HTTP %d%s", resp->status,
-			 resp->status == 429 ? " (rate limited)" : "");
-		request_failed(f, req, reason);
+		bool misconfigured = diagnose_lookup_status(resp->status, &kind, reason, sizeof(reason));
+		request_failed(f, req, kind, misconfigured, reason);
 		return;
 	}
 	size_t n = req->is_head ? 1 : req->n;
 	struct rpc_reply *replies = calloc(n, sizeof(*replies));
 	struct json_object *root = NULL;
 	if (!replies || !rpc_parse_batch(resp->body, resp->len, n, &root, replies, reason, sizeof(reason))) {
-		request_failed(f, req, replies ? reason : "out of memory");
+		char why[400] = "out of memory";
+		bool misconfigured = replies && diagnose_lookup_body(resp->body, resp->len, reason, &kind,
+								     why, sizeof(why));
+		request_failed(f, req, replies ? kind : LOOKUP_FAILURE_INVALID, misconfigured, why);
 		free(replies);
 		return;
 	}
@@ -447,6 +508,9 @@ static void log_commit(struct follower *f, const struct store_commit *c)
 {
 	f->has_committed = true;
 	f->committed = c->num;
+	f->blocks_total++;
+	f->txns_total += c->txns;
+	f->event_logs_total += c->events;
 	if (f->refused && c->num >= f->refused_num) {
 		int n = backoff_succeed(&f->refetch_backoff);
 		log_info("blk=%" PRIu64 " stored after PostgreSQL refused it %d time%s", f->refused_num, n,
@@ -456,6 +520,32 @@ static void log_commit(struct follower *f, const struct store_commit *c)
 	if (c->live)
 		log_info("blk=%" PRIu64 " txns=%u events=%u committed in %.1fms", c->num, c->txns,
 			 c->events, c->ms);
+}
+
+/* The database's cursor may be ahead of this process's commits: another
+ * zws-ingest led while this one was a standby. */
+static void note_cursor(struct follower *f)
+{
+	struct chain_tip cur;
+	store_ready(f->store, &cur);
+	if (cur.known && (!f->has_committed || cur.num > f->committed)) {
+		f->has_committed = true;
+		f->committed = cur.num;
+	}
+	note_caught_up(f);
+}
+
+static void finish_stop(struct follower *f, const char *why)
+{
+	size_t left = store_backlog(f->store);
+	if (f->has_committed)
+		log_info("stopping (%s); last committed blk=%" PRIu64 "%s", why, f->committed,
+			 left ? ", fetched blocks not committed were dropped" : "");
+	else
+		log_info("stopping (%s)", why);
+	f->draining = false;
+	event_del(f->drain_ev);
+	event_base_loopexit(f->base, NULL);
 }
 
 /* PostgreSQL refused block r->num for its data: it is fetched again, less
@@ -492,6 +582,9 @@ static void on_store_wake(void *arg)
 	}
 	if (store_take_refusal(f->store, &refusal))
 		block_refused(f, &refusal);
+	note_cursor(f);
+	if (f->draining && store_backlog(f->store) == 0)
+		finish_stop(f, "every fetched block committed");
 	kick(f);
 }
 
@@ -528,6 +621,7 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
 		return;
 	double rate = t > f->progress_time && f->committed >= f->progress_height
 		? (double)(f->committed - f->progress_height) / (t - f->progress_time) : 0;
+	f->blocks_per_s = rate;
 	f->progress_height = f->committed;
 	f->progress_time = t;
 	if (f->head > f->committed + f->cfg->live_distance) {
@@ -535,6 +629,14 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
 		progress_format(f->committed, f->head, rate, line, sizeof(line));
 		log_info("%s", line);
 	}
+}
+
+static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct follower *f = arg;
+	log_warn("stopping: %zu fetched blocks still not committed after %.0fs", store_backlog(f->store),
+		 FOLLOWER_DRAIN_MAX_MS / 1000.0);
+	finish_stop(f, "drain timed out");
 }
 
 static bool make_events(struct follower *f)
@@ -547,7 +649,9 @@ static bool make_events(struct follower *f)
 	f->retry_ev = evtimer_new(f->base, on_kick, f);
 	f->progress_ev = event_new(f->base, -1, EV_PERSIST, on_progress, f);
 	f->halt_ev = event_new(f->base, -1, EV_PERSIST, on_halt_tick, f);
-	if (!f->kick_ev || !f->poll_ev || !f->backoff_ev || !f->retry_ev || !f->progress_ev || !f->halt_ev)
+	f->drain_ev = evtimer_new(f->base, on_drain_timeout, f);
+	if (!f->kick_ev || !f->poll_ev || !f->backoff_ev || !f->retry_ev || !f->progress_ev ||
+	    !f->halt_ev || !f->drain_ev)
 		return false;
 	return event_add(f->poll_ev, &poll) == 0 && event_add(f->progress_ev, &progress) == 0;
 }
@@ -564,6 +668,8 @@ struct follower *follower_new(struct event_base *base, const struct ingest_confi
 	f->cfg = cfg;
 	f->batch_calls = (size_t)cfg->batch_blocks * 3;
 	f->head_due = true;
+	f->caught_up_ms = clock_now_ms();
+	outage_init(&f->lookup_outage);
 	backoff_init(&f->backoff, 250, cfg->backoff_max_ms);
 	backoff_init(&f->refetch_backoff, 250, cfg->backoff_max_ms);
 	f->lookup = lookup_new(base, cfg->lookup, cfg->inflight, cfg->timeout_ms, err, errlen);
@@ -587,14 +693,85 @@ fail:
 
 void follower_stop(struct follower *f)
 {
-	if (f->stopping)
+	if (f->stopping) {
+		if (f->draining)
+			finish_stop(f, "asked again");
 		return;
+	}
 	f->stopping = true;
-	if (f->has_committed)
-		log_info("stopping; last committed blk=%" PRIu64, f->committed);
-	else
-		log_info("stopping");
-	event_base_loopexit(f->base, NULL);
+	struct store_status st;
+	store_status(f->store, &st);
+	size_t queued = store_backlog(f->store);
+	if (queued == 0 || st.role != INGEST_ROLE_LEADER) {
+		finish_stop(f, queued ? "not the leader: nothing can be committed" : "nothing left to commit");
+		return;
+	}
+	log_info("stopping: committing the %zu fetched blocks first (at most %.0fs; signal again to stop now)",
+		 queued, FOLLOWER_DRAIN_MAX_MS / 1000.0);
+	f->draining = true;
+	add_timer_ms(f->drain_ev, FOLLOWER_DRAIN_MAX_MS);
+}
+
+/* The snapshot /healthz and /metrics report. */
+static void fill_status(struct follower *f, struct ingest_status *st, struct store_status *ss)
+{
+	uint64_t now = clock_now_ms();
+	note_cursor(f);
+	store_status(f->store, ss);
+	const char *why;
+	if (follower_health(f, &why) == FOLLOWER_HALTED)
+		ingest_health_halt(&f->health, why);
+	memset(st, 0, sizeof(*st));
+	st->health = &f->health;
+	st->role = ss->role;
+	st->leader_pid = ss->leader_pid;
+	st->pg = ss->pg;
+	st->pg_misconfigured = ss->misconfigured;
+	st->pg_error = ss->error;
+	st->lookup_failing = f->lookup_outage.active;
+	st->lookup_misconfigured = f->lookup_misconfigured;
+	st->lookup_failing_s = outage_seconds(&f->lookup_outage, now);
+	st->lookup_error = f->lookup_error;
+	st->head_known = f->head_known;
+	st->head = f->head;
+	st->committed_known = f->has_committed;
+	st->committed = f->committed;
+	st->live_distance = f->cfg->live_distance;
+	bool caught_up = f->has_committed && f->head_known && f->committed >= f->head;
+	st->behind_s = caught_up || now < f->caught_up_ms ? 0 : (double)(now - f->caught_up_ms) / 1000.0;
+	st->blocks_per_s = f->blocks_per_s;
+	st->blocks_total = f->blocks_total;
+	st->txns_total = f->txns_total;
+	st->event_logs_total = f->event_logs_total;
+	st->head_requests = f->head_requests;
+	st->block_requests = f->block_requests;
+	memcpy(st->lookup_failures, f->lookup_failures, sizeof(st->lookup_failures));
+}
+
+static void evaluate(struct follower *f, struct ingest_status *st, struct store_status *ss,
+		     struct health_verdict *v)
+{
+	struct health_limits lim = { f->cfg->healthy_lag_blocks, f->cfg->healthy_lag_s };
+	fill_status(f, st, ss);
+	health_evaluate(st, &lim, v);
+}
+
+int follower_healthz(void *arg, char *out, size_t outlen)
+{
+	struct ingest_status st;
+	struct store_status ss;
+	struct health_verdict v;
+	evaluate(arg, &st, &ss, &v);
+	return health_json(&st, &v, out, outlen);
+}
+
+size_t follower_metrics(void *arg, char *out, size_t outlen)
+{
+	struct ingest_status st;
+	struct store_status ss;
+	struct health_verdict v;
+	evaluate(arg, &st, &ss, &v);
+	return ingest_metrics_format(&st, &v, out, outlen);
 }
 
 bool follower_failed(const struct follower *f)
@@ -632,5 +809,6 @@ void follower_free(struct follower *f)
 	free_event(f->retry_ev);
 	free_event(f->progress_ev);
 	free_event(f->halt_ev);
+	free_event(f->drain_ev);
 	free(f);
 }

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define FOLLOWER_DRAIN_MAX_MS 10000
+
 struct event_base;
 struct ingest_config;
 struct follower;
@@ -14,8 +16,15 @@ struct follower;
 struct follower *follower_new(struct event_base *base, const struct ingest_config *cfg,
 			      char *err, size_t errlen);
 
-/* Stops fetching; the loop can then exit. */
+/* Stops fetching, lets the store commit the blocks already queued (at
+ * most FOLLOWER_DRAIN_MAX_MS), then exits the loop. A second call exits
+ * the loop at once. */
 void follower_stop(struct follower *f);
+
+/* For the --http listener: the /healthz body (returns 200 or 503) and the
+ * /metrics text (returns the length it needs, as snprintf). */
+int follower_healthz(void *f, char *out, size_t outlen);
+size_t follower_metrics(void *f, char *out, size_t outlen);
 
 /* Frees everything; the store finishes or abandons its current block. */
 void follower_free(struct follower *f);

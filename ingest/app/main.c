@@ -1,20 +1,35 @@
 /* zws-ingest: follows a Zilliqa lookup node's TxBlocks into PostgreSQL.
- * Parses the command line, runs the follower on a libevent loop and stops
- * cleanly on SIGTERM or SIGINT (exit 0); --migrate-only applies the schema
- * and exits. */
+ * Parses the command line, runs the follower on a libevent loop, wires the
+ * --http listener to it, and handles signals: SIGTERM or SIGINT commit
+ * what is fetched and stop (exit 0; a second one stops at once), SIGHUP
+ * is logged and changes nothing (logs go to stderr: there is no file of
+ * ours to reopen). --migrate-only applies the schema and exits. */
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ingest_config.h"
 #include "follower.h"
+#include "ingest_config.h"
+#include "ingest_metrics.h"
 #include "log.h"
 #include "migrate.h"
+#include "ops_http.h"
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+static const char *env(const char *name)
 {
+	return getenv(name);
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	follower_stop(arg);
+}
+
+static void on_hangup(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("SIGHUP received: logs go to stderr, nothing to reopen; carrying on");
 }
 
 /* --migrate-only: the schema, then exit (0 when it is current). */
@@ -30,11 +45,49 @@ static int migrate_only(const char *conninfo)
 	return 0;
 }
 
+static struct ops_http *start_http(struct event_base *base, const struct ingest_config *cfg,
+				   struct follower *f)
+{
+	if (!cfg->http)
+		return NULL;
+	char err[512];
+	struct ops_http_hooks hooks = { follower_healthz, follower_metrics,
+					INGEST_METRICS_CONTENT_TYPE, f };
+	struct ops_http *h = ops_http_new(base, cfg->http_addr, cfg->http_port, &hooks, err, sizeof(err));
+	if (!h)
+		die("%s", err);
+	log_info("serving /healthz and /metrics on http://%s/", cfg->http);
+	return h;
+}
+
+static int run(struct event_base *base, const struct ingest_config *cfg)
+{
+	char err[512];
+	struct follower *f = follower_new(base, cfg, err, sizeof(err));
+	if (!f)
+		die("%s", err);
+	struct ops_http *http = start_http(base, cfg, f);
+	struct event *term = evsignal_new(base, SIGTERM, on_stop_signal, f);
+	struct event *intr = evsignal_new(base, SIGINT, on_stop_signal, f);
+	struct event *hup = evsignal_new(base, SIGHUP, on_hangup, f);
+	if (!term || !intr || !hup || event_add(term, NULL) != 0 || event_add(intr, NULL) != 0 ||
+	    event_add(hup, NULL) != 0)
+		die("cannot install signal handlers");
+	event_base_dispatch(base);
+	bool failed = follower_failed(f);
+	ops_http_free(http);
+	follower_free(f);
+	event_free(term);
+	event_free(intr);
+	event_free(hup);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ingest_config cfg;
 	char err[512];
-	switch (ingest_config_parse(argc, argv, getenv("ZWS_DB"), getenv("ZWS_LOOKUP"), &cfg, err, sizeof(err))) {
+	switch (ingest_config_parse(argc, argv, env, &cfg, err, sizeof(err))) {
 	case CONFIG_HELP:
 		fputs(ingest_config_usage(), stdout);
 		return 0;
@@ -51,19 +104,8 @@ int main(int argc, char **argv)
 	struct event_base *base = event_base_new();
 	if (!base)
 		die("cannot create the event loop");
-	struct follower *f = follower_new(base, &cfg, err, sizeof(err));
-	if (!f)
-		die("%s", err);
-	struct event *term = evsignal_new(base, SIGTERM, on_signal, f);
-	struct event *intr = evsignal_new(base, SIGINT, on_signal, f);
-	if (!term || !intr || event_add(term, NULL) != 0 || event_add(intr, NULL) != 0)
-		die("cannot install signal handlers");
-	event_base_dispatch(base);
-	bool failed = follower_failed(f);
-	follower_free(f);
-	event_free(term);
-	event_free(intr);
+	int rc = run(base, &cfg);
 	event_base_free(base);
 	log_info("stopped");
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -1,6 +1,7 @@
 /* Command line parsing for zws-ingest. Every flag takes one value, given as
- * "--flag VALUE" or "--flag=VALUE"; a table maps each flag to its setter so
- * adding one is one line. */
+ * "--flag VALUE" or "--flag=VALUE"; a table maps each flag to its setter and
+ * its environment variable, so adding one is one line. The environment is
+ * applied first, then the flags. */
 #include "ingest_config.h"
 
 #include "conninfo.h"
@@ -42,7 +43,24 @@ static const char usage[] =
 	"  --migrate-only        apply the sql/ migrations, then exit 0 (no\n"
 	"                        --lookup needed): run it before zws on a fresh\n"
 	"                        database, as docker-compose.yml does\n"
-	"  --help                this text\n";
+	"  --http ADDR:PORT      serve GET /healthz and /metrics (Prometheus) on\n"
+	"                        ADDR:PORT, e.g. 127.0.0.1:4402 (default: off)\n"
+	"  --healthy-lag-blocks N  /healthz answers 503 \"lagging\" when more than\n"
+	"                        N blocks behind the lookup's head (default 5)\n"
+	"  --healthy-lag-s S     ... or when not caught up with the head for more\n"
+	"                        than S seconds (default 60)\n"
+	"  --help                this text\n"
+	"\n"
+	"Every option with a value can also be set in the environment: ZWS_INGEST_\n"
+	"and its name in upper case (--poll-ms: ZWS_INGEST_POLL_MS, --http:\n"
+	"ZWS_INGEST_HTTP); --db and --lookup as ZWS_DB and ZWS_LOOKUP. A flag wins\n"
+	"over its variable. --rewind has no variable: it acts once, when given.\n"
+	"\n"
+	"Two zws-ingest on one database elect a leader through a PostgreSQL\n"
+	"advisory lock: one follows, the other waits as a standby and takes over\n"
+	"when the leader's session ends. SIGTERM or SIGINT: commit the blocks\n"
+	"already fetched, then stop. SIGHUP: logged, never stops (logs go to\n"
+	"stderr, there is no file to reopen).\n";
 
 const char *ingest_config_usage(void)
 {
@@ -88,6 +106,31 @@ static bool set_timeout(struct ingest_config *c, const char *v) { return parse_i
 static bool set_backoff(struct ingest_config *c, const char *v) { return parse_int(v, 100, 3600000, &c->backoff_max_ms); }
 static bool set_window(struct ingest_config *c, const char *v) { return parse_int(v, 1, 100000, &c->window); }
 static bool set_level(struct ingest_config *c, const char *v) { return log_parse_level(v, &c->log_level); }
+static bool set_lag_blocks(struct ingest_config *c, const char *v) { return parse_u64(v, &c->healthy_lag_blocks); }
+static bool set_lag_s(struct ingest_config *c, const char *v) { return parse_int(v, 1, 86400, &c->healthy_lag_s); }
+
+/* ADDR:PORT, ADDR a name or IPv4 address, or [IPv6]:PORT. */
+static bool set_http(struct ingest_config *c, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	int port;
+	if (!colon || !parse_int(colon + 1, 1, 65535, &port))
+		return false;
+	const char *host = v;
+	size_t len = (size_t)(colon - v);
+	bool bracketed = len >= 2 && host[0] == '[' && host[len - 1] == ']';
+	if (bracketed) {
+		host++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(c->http_addr) || (!bracketed && memchr(host, ':', len)))
+		return false;
+	memcpy(c->http_addr, host, len);
+	c->http_addr[len] = '\0';
+	c->http_port = port;
+	c->http = v;
+	return true;
+}
 static bool set_max_block(struct ingest_config *c, const char *v)
 {
 	return parse_u64(v, &c->max_block_bytes) && c->max_block_bytes >= 65536 &&
@@ -99,36 +142,41 @@ static const struct option_def {
 	const char *name;
 	setter_fn set;
 	const char *expect;
+	const char *env;
 } options[] = {
-	{ "--db", set_db, "a conninfo" },
-	{ "--lookup", set_lookup, "a URL" },
-	{ "--from-block", set_from, "a block number" },
-	{ "--poll-ms", set_poll, "milliseconds between 10 and 3600000" },
-	{ "--live-distance", set_live, "a block count" },
-	{ "--batch-blocks", set_batch, "a number between 1 and 1000" },
-	{ "--inflight", set_inflight, "a number between 1 and 64" },
-	{ "--timeout-ms", set_timeout, "milliseconds between 100 and 600000" },
-	{ "--backoff-max-ms", set_backoff, "milliseconds between 100 and 3600000" },
-	{ "--window", set_window, "a number between 1 and 100000" },
-	{ "--log-level", set_level, "error, warn, info or debug" },
-	{ "--max-block-bytes", set_max_block, "a byte count between 65536 and 1073741824" },
-	{ "--rewind", set_rewind, "a block count of at least 1" },
+	{ "--db", set_db, "a conninfo", "ZWS_DB" },
+	{ "--lookup", set_lookup, "a URL", "ZWS_LOOKUP" },
+	{ "--from-block", set_from, "a block number", "ZWS_INGEST_FROM_BLOCK" },
+	{ "--poll-ms", set_poll, "milliseconds between 10 and 3600000", "ZWS_INGEST_POLL_MS" },
+	{ "--live-distance", set_live, "a block count", "ZWS_INGEST_LIVE_DISTANCE" },
+	{ "--batch-blocks", set_batch, "a number between 1 and 1000", "ZWS_INGEST_BATCH_BLOCKS" },
+	{ "--inflight", set_inflight, "a number between 1 and 64", "ZWS_INGEST_INFLIGHT" },
+	{ "--timeout-ms", set_timeout, "milliseconds between 100 and 600000", "ZWS_INGEST_TIMEOUT_MS" },
+	{ "--backoff-max-ms", set_backoff, "milliseconds between 100 and 3600000", "ZWS_INGEST_BACKOFF_MAX_MS" },
+	{ "--window", set_window, "a number between 1 and 100000", "ZWS_INGEST_WINDOW" },
+	{ "--log-level", set_level, "error, warn, info or debug", "ZWS_INGEST_LOG_LEVEL" },
+	{ "--http", set_http, "ADDR:PORT", "ZWS_INGEST_HTTP" },
+	{ "--healthy-lag-blocks", set_lag_blocks, "a block count", "ZWS_INGEST_HEALTHY_LAG_BLOCKS" },
+	{ "--healthy-lag-s", set_lag_s, "seconds between 1 and 86400", "ZWS_INGEST_HEALTHY_LAG_S" },
+	{ "--max-block-bytes", set_max_block, "a byte count between 65536 and 1073741824", "ZWS_INGEST_MAX_BLOCK_BYTES" },
+	/* No variable: a rewind left in the environment would run at every restart. */
+	{ "--rewind", set_rewind, "a block count of at least 1", NULL },
 };
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 static const struct option_def *find_option(const char *arg, size_t len)
 {
-	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+	for (size_t i = 0; i < NOPTIONS; i++) {
 		if (strlen(options[i].name) == len && strncmp(options[i].name, arg, len) == 0)
 			return &options[i];
 	}
 	return NULL;
 }
 
-static void set_defaults(struct ingest_config *cfg, const char *env_db, const char *env_lookup)
+static void set_defaults(struct ingest_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->db = env_db && *env_db ? env_db : NULL;
-	cfg->lookup = env_lookup && *env_lookup ? env_lookup : NULL;
 	cfg->poll_ms = 1000;
 	cfg->live_distance = 10;
 	cfg->batch_blocks = 8;
@@ -138,6 +186,23 @@ static void set_defaults(struct ingest_config *cfg, const char *env_db, const ch
 	cfg->window = 256;
 	cfg->max_block_bytes = INGEST_DEFAULT_MAX_BLOCK_BYTES;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->healthy_lag_blocks = 5;
+	cfg->healthy_lag_s = 60;
+}
+
+/* Applies every option's environment variable that is set and not empty. */
+static bool apply_env(config_env_fn env, struct ingest_config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; env && i < NOPTIONS; i++) {
+		const char *v = options[i].env ? env(options[i].env) : NULL;
+		if (!v || !*v)
+			continue;
+		if (!options[i].set(cfg, v)) {
+			snprintf(err, errlen, "%s: '%s' is not %s", options[i].env, v, options[i].expect);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Handles argv[*i]; advances *i past a separate value. */
@@ -188,16 +253,19 @@ static bool check_required(const struct ingest_config *cfg, char *err, size_t er
 	return true;
 }
 
-enum config_result ingest_config_parse(int argc, char **argv, const char *env_db,
-				const char *env_lookup, struct ingest_config *cfg,
-				char *err, size_t errlen)
+enum config_result ingest_config_parse(int argc, char **argv, config_env_fn env,
+				struct ingest_config *cfg, char *err, size_t errlen)
 {
-	set_defaults(cfg, env_db, env_lookup);
+	set_defaults(cfg);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			cfg->help = true;
 			return CONFIG_HELP;
 		}
+	}
+	if (!apply_env(env, cfg, err, errlen))
+		return CONFIG_ERROR;
+	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--migrate-only") == 0) {
 			cfg->migrate_only = true;
 			continue;

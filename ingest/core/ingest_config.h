@@ -1,6 +1,6 @@
 /* zws-ingest command line: flags with environment fallbacks (ZWS_DB,
- * ZWS_LOOKUP) parsed into one struct. Pure: no I/O besides reading the
- * environment values the caller passes in. */
+ * ZWS_LOOKUP, ZWS_INGEST_*) parsed into one struct. Pure: the environment
+ * is read through the function the caller passes in. */
 #ifndef INGEST_CONFIG_H
 #define INGEST_CONFIG_H
 
@@ -28,9 +28,17 @@ struct ingest_config {
 	uint64_t max_block_bytes;  /* what one block's rows may hold */
 	uint64_t rewind;           /* blocks to delete at start (0: none) */
 	enum log_level log_level;
+	const char *http;          /* --http ADDR:PORT for /healthz and /metrics; NULL: off */
+	char http_addr[128];       /* its address, without brackets */
+	int http_port;
+	uint64_t healthy_lag_blocks; /* /healthz: at most this many blocks behind the head */
+	int healthy_lag_s;         /* /healthz: caught up within this many seconds */
 	bool migrate_only;         /* apply migrations and exit */
 	bool help;
 };
+
+/* Reads one environment variable (getenv in the program); NULL when unset. */
+typedef const char *(*config_env_fn)(const char *name);
 
 enum config_result {
 	CONFIG_OK,
@@ -38,11 +46,11 @@ enum config_result {
 	CONFIG_ERROR,
 };
 
-/* Parses argv; env_db and env_lookup are the values of ZWS_DB and
- * ZWS_LOOKUP (NULL when unset). On CONFIG_ERROR, err holds one line. */
-enum config_result ingest_config_parse(int argc, char **argv, const char *env_db,
-				const char *env_lookup, struct ingest_config *cfg,
-				char *err, size_t errlen)
+/* Parses the environment (each option's variable, see --help; env may be
+ * NULL), then argv, which wins. On CONFIG_ERROR, err holds one line.
+ * Strings in cfg point into argv or the environment. */
+enum config_result ingest_config_parse(int argc, char **argv, config_env_fn env,
+				struct ingest_config *cfg, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* The --help text. */

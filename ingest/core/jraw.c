@@ -112,8 +112,9 @@ size_t jraw_value_end(const char *s, size_t n, size_t i)
 	return i > start ? i : 0;
 }
 
-bool jraw_member(const char *s, struct jraw_span obj, const char *key, struct jraw_span *value,
-		 struct jraw_span *member)
+/* jraw_member, counting the members named key into *count. */
+static bool find_member(const char *s, struct jraw_span obj, const char *key,
+			struct jraw_span *value, struct jraw_span *member, int *count)
 {
 	size_t n = obj.end, klen = strlen(key);
 	size_t i = skip_ws(s, n, obj.start);
@@ -134,7 +135,12 @@ bool jraw_member(const char *s, struct jraw_span obj, const char *key, struct jr
 		size_t vs = skip_ws(s, n, i + 1), ve = jraw_value_end(s, n, vs);
 		if (!ve)
 			return false;
+		/* An escaped name may spell key: json-c's choice among the
+		 * members would then be unknown. */
+		if (memchr(s + ks + 1, '\\', ke - ks - 2))
+			return false;
 		if (ke - ks - 2 == klen && memcmp(s + ks + 1, key, klen) == 0) {
+			(*count)++;
 			*value = (struct jraw_span){ vs, ve };
 			if (member)
 				*member = (struct jraw_span){ ks, ve };
@@ -146,6 +152,13 @@ bool jraw_member(const char *s, struct jraw_span obj, const char *key, struct jr
 		else
 			return found && i < n && s[i] == '}';
 	}
+}
+
+bool jraw_member(const char *s, struct jraw_span obj, const char *key, struct jraw_span *value,
+		 struct jraw_span *member)
+{
+	int count = 0;
+	return find_member(s, obj, key, value, member, &count);
 }
 
 /* Walks the elements of the array at span, one per call. */
@@ -228,13 +241,20 @@ static void attach_params(struct jraw_buf *b, struct json_object *receipt, struc
 	}
 }
 
+/* A body keeps its text only when the text of its receipt, if it has
+ * one, can be cut out of it: one member named receipt, and no other. */
 static void attach_body(struct jraw_buf *b, struct json_object *body, struct jraw_span span)
 {
-	struct jraw_value *v = tie(b, body, span);
 	struct json_object *receipt;
 	struct jraw_span rs, member;
-	if (!v || !json_object_object_get_ex(body, "receipt", &receipt) ||
-	    !jraw_member(b->text, span, "receipt", &rs, &member))
+	int count = 0;
+	bool has_receipt = json_object_object_get_ex(body, "receipt", &receipt);
+	bool placed = has_receipt && find_member(b->text, span, "receipt", &rs, &member, &count) &&
+		      count == 1;
+	if (has_receipt && !placed)
+		return;
+	struct jraw_value *v = tie(b, body, span);
+	if (!v || !placed)
 		return;
 	v->hole = receipt_hole(b->text, span, member);
 	if (tie(b, receipt, rs))

@@ -43,7 +43,8 @@ size_t jraw_value_end(const char *s, size_t n, size_t i);
 
 /* The span of member key's value in the object at s[start..end) (the last
  * one, as json-c keeps the last of duplicate keys); also the span of the
- * whole member, name to value. False when absent or not an object. */
+ * whole member, name to value. False when absent, when any member name
+ * holds an escape (it may spell key), or when not an object. */
 struct jraw_span {
 	size_t start, end;
 };

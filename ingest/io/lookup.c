@@ -2,7 +2,10 @@
  * time (evhttp does not pipeline), so "in flight" equals "busy
  * connections". After a failed request, or when an https connection has
  * been closed, the connection is rebuilt before its next use: an OpenSSL
- * bufferevent cannot be reconnected. */
+ * bufferevent cannot be reconnected. A request that got no answer says
+ * why in words an operator can act on: the host name did not resolve,
+ * the connection was refused, it timed out, TLS refused the peer, or the
+ * connection closed. */
 #include "lookup.h"
 
 #include <event2/buffer.h>
@@ -12,12 +15,14 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "url.h"
 
@@ -28,7 +33,11 @@ struct lookup_conn {
 	bool stale; /* rebuild before the next request */
 	enum evhttp_request_error req_error;
 	bool req_failed;
+	bool connect_refused;
+	bool connect_timed_out;
+	uint64_t sent_at_ms; /* when the request was handed to evhttp */
 	char tls_error[160]; /* why the TLS handshake failed, for the log */
+	char why[400];       /* the words for a request that got no answer */
 	lookup_cb cb;
 	void *arg;
 };
@@ -146,12 +155,28 @@ fail:
 	return NULL;
 }
 
+/* Ends a request still in flight when the lookup is freed: its callback
+ * runs with status 0, so whoever posted it can free what it handed in. */
+static void cancel_request(struct lookup_conn *c)
+{
+	lookup_cb cb = c->cb;
+	if (!cb)
+		return;
+	struct lookup_response resp = { 0 };
+	resp.error = "cancelled: zws-ingest is stopping";
+	resp.failure = LOOKUP_FAILURE_CONNECT;
+	c->cb = NULL;
+	cb(&resp, c->arg);
+}
+
 void lookup_free(struct lookup *lk)
 {
 	if (!lk)
 		return;
-	for (int i = 0; lk->conns && i < lk->nconns; i++)
+	for (int i = 0; lk->conns && i < lk->nconns; i++) {
+		cancel_request(&lk->conns[i]);
 		conn_close(&lk->conns[i]);
+	}
 	free(lk->conns);
 	if (lk->dns)
 		evdns_base_free(lk->dns, 0);
@@ -210,6 +235,48 @@ static void note_tls_error(struct lookup_conn *c)
 		;
 }
 
+/* The resolver's error for the last connect, 0 when the name resolved
+ * (or none was needed). */
+static int dns_error(struct lookup_conn *c)
+{
+	struct bufferevent *bev = c->evcon ? evhttp_connection_get_bufferevent(c->evcon) : NULL;
+	return bev ? bufferevent_socket_get_dns_error(bev) : 0;
+}
+
+/* Why a request got no answer: its kind, the words (in c->why) and
+ * whether only a configuration change fixes it. */
+static enum lookup_failure explain_failure(struct lookup_conn *c, bool *misconfigured)
+{
+	const char *host = c->lk->url.host;
+	int dns = dns_error(c);
+	*misconfigured = false;
+	if (dns != 0) {
+		*misconfigured = dns == EVUTIL_EAI_NONAME;
+		snprintf(c->why, sizeof(c->why), "%shost name %s does not resolve (%s)",
+			 *misconfigured ? "misconfiguration: " : "", host, evutil_gai_strerror(dns));
+		return LOOKUP_FAILURE_DNS;
+	}
+	if (c->req_failed && c->tls_error[0]) {
+		snprintf(c->why, sizeof(c->why), "%s", c->tls_error);
+		return LOOKUP_FAILURE_TLS;
+	}
+	if (c->connect_refused) {
+		snprintf(c->why, sizeof(c->why), "connection refused (nothing listens on %s:%d?)", host,
+			 c->lk->url.port);
+		return LOOKUP_FAILURE_REFUSED;
+	}
+	if (c->connect_timed_out || (c->req_failed && c->req_error == EVREQ_HTTP_TIMEOUT)) {
+		snprintf(c->why, sizeof(c->why), "timed out after %dms", c->lk->timeout_ms);
+		return LOOKUP_FAILURE_TIMEOUT;
+	}
+	if (c->req_failed && c->req_error == EVREQ_HTTP_EOF) {
+		snprintf(c->why, sizeof(c->why), "connection closed before an answer");
+		return LOOKUP_FAILURE_CLOSED;
+	}
+	snprintf(c->why, sizeof(c->why), "%s", request_error_text(c->req_error));
+	return LOOKUP_FAILURE_CONNECT;
+}
+
 static void request_error(enum evhttp_request_error e, void *arg)
 {
 	struct lookup_conn *c = arg;
@@ -224,9 +291,16 @@ static void request_done(struct evhttp_request *req, void *arg)
 	struct lookup_response resp = { 0 };
 	resp.status = req ? evhttp_request_get_response_code(req) : 0;
 	if (resp.status == 0 || c->req_failed) {
+		/* libevent 2.1 ends a request without calling its error callback
+		 * when the connection could not be made (its cleanup path, errno
+		 * gone by then): refused, or timed out. The time it took tells
+		 * which. */
+		bool timed_out = clock_now_ms() - c->sent_at_ms >= (uint64_t)c->lk->timeout_ms * 9 / 10;
+		c->connect_refused = !c->req_failed && !timed_out;
+		c->connect_timed_out = !c->req_failed && timed_out;
 		resp.status = 0;
-		resp.error = c->req_failed && c->tls_error[0] ? c->tls_error
-			     : c->req_failed ? request_error_text(c->req_error) : "connection failed";
+		resp.failure = explain_failure(c, &resp.misconfigured);
+		resp.error = c->why;
 		c->stale = true;
 	} else {
 		struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -276,6 +350,8 @@ bool lookup_post(struct lookup *lk, const char *body, size_t len, lookup_cb cb, 
 	evhttp_add_header(h, "Accept", "application/json");
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	c->req_failed = false;
+	c->connect_refused = c->connect_timed_out = false;
+	c->sent_at_ms = clock_now_ms();
 	c->cb = cb;
 	c->arg = arg;
 	c->busy = true;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "diagnose.h"
+
 struct event_base;
 struct lookup;
 
@@ -15,6 +17,8 @@ struct lookup_response {
 	const char *body;  /* valid during the callback only */
 	size_t len;
 	const char *error; /* why no response arrived (status 0) */
+	enum lookup_failure failure; /* status 0: the kind (timeout, refused, dns, ...) */
+	bool misconfigured;          /* status 0: a host name that does not exist */
 };
 
 typedef void (*lookup_cb)(const struct lookup_response *resp, void *arg);
@@ -27,8 +31,9 @@ void lookup_free(struct lookup *lk);
 int lookup_idle(const struct lookup *lk);
 
 /* POSTs body (copied) on an idle connection; cb runs exactly once, from
- * the event loop, unless the lookup is freed first. Do not call from
- * inside a lookup callback: defer to the next loop turn. */
+ * the event loop, or from lookup_free (status 0, "cancelled") when the
+ * lookup is freed first. Do not call from inside a lookup callback: defer
+ * to the next loop turn. */
 bool lookup_post(struct lookup *lk, const char *body, size_t len, lookup_cb cb, void *arg)
 	__attribute__((warn_unused_result));
 

@@ -11,7 +11,12 @@
  * (replays are harmless anyway). The backoff ends, and a recovery is
  * logged, only when a group commits: a connection that accepts nothing
  * is no recovery. A single block refused for its data is reported, not
- * retried (store.h). */
+ * retried (store.h).
+ * Before migrating or writing, each connection takes the leader lock
+ * (leader_lock.h); while another zws-ingest holds it the thread waits as a
+ * standby, asking again every LEADER_RETRY_MS on the same connection.
+ * Outages are logged when they begin, every 30 s while they last and when
+ * they end; misconfigurations are named as such (diagnose.h). */
 #define _GNU_SOURCE
 #include "store.h"
 
@@ -30,10 +35,15 @@
 #include "clock.h"
 #include "txblock.h"
 #include "block_sql.h"
+#include "diagnose.h"
+#include "leader_lock.h"
 #include "log.h"
 #include "migrate.h"
+#include "outage.h"
 
 #define STORE_GROUP 64
+/* How often a standby asks for the leader lock. */
+#define LEADER_RETRY_MS 1000
 
 /* A PostgreSQL error: its SQLSTATE and one line of text. */
 struct db_error {
@@ -70,9 +80,11 @@ struct store {
 	struct chain_tip tip; /* the last committed block */
 	bool refused;         /* stopped at a refused block until it is taken */
 	struct store_refusal refusal;
+	struct store_status status;
 	/* store thread only */
 	PGconn *conn;
 	struct backoff backoff;
+	struct outage outage;
 	size_t group_max;
 	uint64_t rewind; /* blocks to delete once connected */
 };
@@ -103,25 +115,43 @@ static bool sleep_unless_stopped(struct store *s, int ms)
 	return go_on;
 }
 
-static void chomp(char *msg)
+static void set_status(struct store *s, enum ingest_pg_state pg, enum ingest_role role,
+		       bool misconfigured, const char *error)
 {
-	size_t n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
-		msg[--n] = '\0';
+	pthread_mutex_lock(&s->mu);
+	s->status.pg = pg;
+	s->status.role = role;
+	s->status.misconfigured = misconfigured;
+	snprintf(s->status.error, sizeof(s->status.error), "%s", error ? error : "");
+	if (role != INGEST_ROLE_STANDBY)
+		s->status.leader_pid = 0;
+	if (role != INGEST_ROLE_LEADER)
+		s->ready = false;
+	pthread_mutex_unlock(&s->mu);
 }
 
-/* Logs the start of an outage once, then waits the backoff delay; the
- * connection is dropped when lost or unusable (drop). */
+/* Logs an outage when it begins and every OUTAGE_REPEAT_MS while it
+ * lasts, then waits the backoff delay; the connection (and with it the
+ * leader lock) is dropped when lost or unusable (drop). */
 static void db_failed(struct store *s, const char *what, const char *msg, bool drop)
 {
 	char m[512];
-	snprintf(m, sizeof(m), "%s", msg);
-	chomp(m);
+	bool misconfigured = diagnose_pg(msg, m, sizeof(m));
 	int delay = backoff_fail(&s->backoff);
-	if (backoff_is_first(&s->backoff))
+	switch (outage_fail(&s->outage, clock_now_ms())) {
+	case OUTAGE_BEGAN:
 		log_warn("%s: %s; retrying in %.2fs", what, m, delay / 1000.0);
-	else
+		break;
+	case OUTAGE_STILL:
+		log_warn("%s: still failing after %.0fs: %s; retrying in %.2fs", what,
+			 outage_seconds(&s->outage, clock_now_ms()), m, delay / 1000.0);
+		break;
+	case OUTAGE_QUIET:
 		log_debug("%s again: %s; retrying in %.2fs", what, m, delay / 1000.0);
+		break;
+	}
+	if (drop)
+		set_status(s, INGEST_PG_DOWN, INGEST_ROLE_STARTING, misconfigured, m);
 	if (s->conn && drop) {
 		PQfinish(s->conn);
 		s->conn = NULL;
@@ -131,9 +161,11 @@ static void db_failed(struct store *s, const char *what, const char *msg, bool d
 
 static void db_succeeded(struct store *s)
 {
-	int n = backoff_succeed(&s->backoff);
+	double secs;
+	backoff_succeed(&s->backoff);
+	unsigned n = outage_end(&s->outage, clock_now_ms(), &secs);
 	if (n > 0)
-		log_info("PostgreSQL recovered after %d failure%s", n, n == 1 ? "" : "s");
+		log_info("PostgreSQL recovered after %u failure%s (%.0fs)", n, n == 1 ? "" : "s", secs);
 }
 
 static void push_commit(struct store *s, const struct store_commit *c)
@@ -286,7 +318,44 @@ static PGconn *open_conn(const char *conninfo)
 	return PQconnectdbParams(keys, vals, 1);
 }
 
-/* Connects, migrates, prepares and syncs the queue with the cursor. */
+/* Waits, as a standby, until this session holds the leader lock; false
+ * when the connection failed (after db_failed) or the store is stopping. */
+static bool become_leader(struct store *s)
+{
+	uint64_t since = clock_now_ms();
+	bool standby = false;
+	for (;;) {
+		char err[512] = "", holder[200];
+		bool got;
+		if (!leader_lock_try(s->conn, &got, err, sizeof(err))) {
+			db_failed(s, "PostgreSQL unavailable", err, true);
+			return false;
+		}
+		if (got)
+			break;
+		if (!standby) {
+			int pid = leader_lock_holder(s->conn, holder, sizeof(holder));
+			db_succeeded(s);
+			log_info("standby: another zws-ingest holds the leader lock (%s); asking again every %.1fs",
+				 holder, LEADER_RETRY_MS / 1000.0);
+			set_status(s, INGEST_PG_UP, INGEST_ROLE_STANDBY, false, NULL);
+			pthread_mutex_lock(&s->mu);
+			s->status.leader_pid = pid;
+			pthread_mutex_unlock(&s->mu);
+			standby = true;
+		}
+		if (!sleep_unless_stopped(s, LEADER_RETRY_MS))
+			return false;
+	}
+	if (standby)
+		log_info("leader: took the leader lock after %.1fs as standby", (double)(clock_now_ms() - since) / 1000.0);
+	else
+		log_info("leader: holding the leader lock");
+	return true;
+}
+
+/* Connects, becomes the leader, migrates, prepares and syncs the queue
+ * with the cursor. */
 static bool connect_db(struct store *s)
 {
 	char err[512] = "";
@@ -296,6 +365,8 @@ static bool connect_db(struct store *s)
 		db_failed(s, "PostgreSQL unavailable", s->conn ? PQerrorMessage(s->conn) : "out of memory", true);
 		return false;
 	}
+	if (!become_leader(s))
+		return false;
 	if (!migrate_apply(s->conn, err, sizeof(err)) || !prepare_all(s, err, sizeof(err)) ||
 	    !rewind_blocks(s, err, sizeof(err)) || !read_cursor(s, &cur, err, sizeof(err))) {
 		db_failed(s, "PostgreSQL unavailable", err, true);
@@ -308,10 +379,33 @@ static bool connect_db(struct store *s)
 	pop_committed(s, done, 0);
 	if (cur.known && (!s->tip.known || cur.num >= s->tip.num))
 		s->tip = cur;
+	pthread_mutex_unlock(&s->mu);
+	set_status(s, INGEST_PG_UP, INGEST_ROLE_LEADER, false, NULL);
+	pthread_mutex_lock(&s->mu);
 	s->ready = true;
 	pthread_mutex_unlock(&s->mu);
 	wake_loop(s);
 	return true;
+}
+
+/* Drops queued blocks the database already has: another zws-ingest
+ * committed them while this one was a standby. The loop thread frees
+ * them with the committed ones; no commit record, this process did not
+ * store them. Under mu; returns how many. */
+static size_t drop_stored(struct store *s)
+{
+	size_t n = 0;
+	while (s->tip.known && s->first && s->first->block->num <= s->tip.num) {
+		struct store_item *it = s->first;
+		s->first = it->next;
+		if (!s->first)
+			s->last = NULL;
+		s->backlog--;
+		it->next = s->committed;
+		s->committed = it;
+		n++;
+	}
+	return n;
 }
 
 /* Waits for queued blocks; returns how many were put in group. */
@@ -319,11 +413,15 @@ static size_t wait_group(struct store *s, struct store_item **group)
 {
 	size_t n = 0;
 	pthread_mutex_lock(&s->mu);
+	size_t dropped = drop_stored(s);
 	while (!s->stop && (!s->first || s->refused))
 		pthread_cond_wait(&s->cond, &s->mu);
+	dropped += drop_stored(s);
 	for (struct store_item *it = s->first; !s->stop && it && n < s->group_max; it = it->next)
 		group[n++] = it;
 	pthread_mutex_unlock(&s->mu);
+	if (dropped > 0)
+		wake_loop(s); /* the loop frees them and may be waiting for an empty queue */
 	return n;
 }
 
@@ -574,6 +672,8 @@ struct store *store_new(struct event_base *base, const char *conninfo, int backo
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	backoff_init(&s->backoff, 250, backoff_max_ms);
+	outage_init(&s->outage);
+	s->status.pg = INGEST_PG_CONNECTING;
 	s->group_max = STORE_GROUP;
 	s->rewind = rewind;
 	s->conninfo = strdup(conninfo);
@@ -699,4 +799,11 @@ size_t store_backlog(struct store *s)
 	size_t n = s->backlog;
 	pthread_mutex_unlock(&s->mu);
 	return n;
+}
+
+void store_status(struct store *s, struct store_status *out)
+{
+	pthread_mutex_lock(&s->mu);
+	*out = s->status;
+	pthread_mutex_unlock(&s->mu);
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ingest_health.h"
 #include "chain.h"
 
 struct event_base;
@@ -41,6 +42,15 @@ struct store_refusal {
 };
 
 typedef void (*store_wake_cb)(void *arg);
+
+/* The store's connection and role, for /healthz and /metrics. */
+struct store_status {
+	enum ingest_pg_state pg;
+	enum ingest_role role;     /* LEADER: holds the leader lock (leader_lock.h) */
+	int leader_pid;            /* STANDBY: the leader's backend pid, 0 unknown */
+	bool misconfigured;        /* PG_DOWN because of the configuration */
+	char error[512];           /* PG_DOWN: why, one line */
+};
 
 /* Starts the thread; it connects, migrates, deletes the last rewind
  * blocks (0: none; see store_rewind_sql) and reads the cursor, then wakes
@@ -72,6 +82,9 @@ bool store_take_refusal(struct store *s, struct store_refusal *out);
 /* Moves up to max commit records into out; returns how many. Also frees
  * the blocks committed so far: call it from the thread that submits. */
 size_t store_take_commits(struct store *s, struct store_commit *out, size_t max);
+
+/* A copy of the current status; any thread. */
+void store_status(struct store *s, struct store_status *out);
 
 /* Blocks queued and not yet committed. */
 size_t store_backlog(struct store *s);

@@ -59,7 +59,9 @@ assert s["zws"]["ulimits"]["nofile"] == {"soft": 30000, "hard": 30000}
 def check(name):
     t = s[name]["healthcheck"]["test"]
     return " ".join(t[1:]) if t[0] in ("CMD", "CMD-SHELL") else t
-assert check("ingest") == "zws-healthcheck --connected 5432", check("ingest")
+assert check("ingest") in ("zws-healthcheck --http $${ZWS_INGEST_HTTP##*:}",
+                          "zws-healthcheck --http ${ZWS_INGEST_HTTP##*:}"), check("ingest")
+assert s["ingest"]["environment"]["ZWS_INGEST_HTTP"] == "0.0.0.0:4402"
 assert check("zws") == "zws-healthcheck --listen $${ZWS_PORT} --connected 5432" or \
        check("zws") == "zws-healthcheck --listen ${ZWS_PORT} --connected 5432", check("zws")
 assert "pg_isready" in check("postgres")

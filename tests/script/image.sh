@@ -151,7 +151,8 @@ in_image /usr/local/bin/zws-ingest --migrate-only --db "$DB" >"$T/migrate.log" 2
   || it_fail "zws-ingest --migrate-only failed in the image"
 it_log "$(tail -n1 "$T/migrate.log")"
 
-(in_image_bg /usr/bin/env "$CA_ENV" /usr/local/bin/zws-ingest --db "$DB" --lookup "$LOOKUP" --poll-ms 200) >"$T/ingest.log" 2>&1 &
+IPORT=$(it_free_port)
+(in_image_bg /usr/bin/env "$CA_ENV" /usr/local/bin/zws-ingest --db "$DB" --lookup "$LOOKUP" --poll-ms 200 --http "127.0.0.1:$IPORT") >"$T/ingest.log" 2>&1 &
 PIDS+=($!)
 ZPORT=$(it_free_port); PPORT=$(it_free_port)
 (in_image_bg /usr/bin/env "$CA_ENV" /usr/local/bin/zws --db "$DB" --host 127.0.0.1 --port "$ZPORT" --lookup "$LOOKUP") >"$T/zws.log" 2>&1 &
@@ -179,6 +180,10 @@ in_image /usr/local/bin/zws-cat --count 1 --timeout 20 "ws://127.0.0.1:$ZPORT" "
 it_log "zws-healthcheck in the image"
 in_image zws-healthcheck --listen "$ZPORT" --connected "$PGPORT" >"$T/health.out" \
   || it_fail "health check of a serving zws failed: $(cat "$T/health.out")"
+in_image zws-healthcheck --http "$IPORT" >"$T/health.out" \
+  || it_fail "health check of a following zws-ingest failed: $(cat "$T/health.out")"
+rc=0; in_image zws-healthcheck --http "$(it_free_port)" >"$T/health.out" || rc=$?
+[ "$rc" = 1 ] || it_fail "health check of an http port nobody serves: exit $rc"
 rc=0; in_image zws-healthcheck --listen "$(it_free_port)" >"$T/health.out" || rc=$?
 [ "$rc" = 1 ] || it_fail "health check of a port nobody listens on: exit $rc"
 rc=0; in_image zws-healthcheck --connected "$(it_free_port)" >"$T/health.out" || rc=$?
@@ -191,5 +196,14 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ "$health" = "no connection to port $PGPORT" ] || it_fail "zws still healthy 10 s after PostgreSQL went away: $health"
+health=""
+for _ in $(seq 100); do
+  health=$(in_image zws-healthcheck --http "$IPORT") || break
+  sleep 0.1
+done
+case "$health" in
+*" 503 "*PostgreSQL*) it_log "zws-ingest unhealthy: $health" ;;
+*) it_fail "zws-ingest not unhealthy 10 s after PostgreSQL went away: $health" ;;
+esac
 FAILED=0
 it_log "PASS: the image's packages run zws (libev and poll loops), zws-ingest and zws-cat"

@@ -18,9 +18,27 @@ FAILED=1
 
 it_log() { echo "[$(date +%H:%M:%S)] $*"; }
 
+# Stops what still runs with SIGTERM (SIGKILL after 10 s), so a sanitizer
+# build checks for leaks at exit; then any sanitizer report in a log fails
+# the test.
+it_stop_all() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    { kill -9 "$p"; wait "$p"; } 2>/dev/null || true
+  done
+  local reports
+  reports=$(grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.log 2>/dev/null || true)
+  [ -z "$reports" ] && return 0
+  for f in $reports; do
+    echo "===== sanitizer report in $f"; grep -A40 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -80
+  done
+  return 1
+}
+
 it_cleanup() {
   local rc=$?
-  for p in "${PIDS[@]}"; do { kill -9 "$p"; wait "$p"; } 2>/dev/null || true; done
+  if ! it_stop_all && [ "$rc" = 0 ]; then rc=1; fi
   if [ "$FAILED" = 1 ] || [ "$rc" != 0 ]; then
     for f in "$T"/*.log; do
       [ -f "$f" ] || continue
@@ -30,6 +48,7 @@ it_cleanup() {
   for d in "${DBS[@]}"; do dropdb -h "$ZWS_TEST_PG_DIR" -U postgres --if-exists "$d" 2>/dev/null || true; done
   [ -n "${IT_EXTRA_CLEANUP:-}" ] && eval "$IT_EXTRA_CLEANUP"
   [ -n "${IT_KEEP:-}" ] || rm -rf "$T"
+  exit "$rc"
 }
 trap it_cleanup EXIT
 
@@ -106,3 +125,40 @@ it_check_complete() {
   local cur; cur=$(it_sql "$db" "SELECT block_num FROM ingest_cursor")
   [ "$cur" = "$last" ] || it_fail "cursor $cur, expected $last"
 }
+
+# it_http_code URL: the HTTP status of a GET (000 when nothing answers).
+it_http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" || true; }
+
+# it_wait_health URL CODE FIELD VALUE SECONDS: waits until GET URL answers
+# CODE with a JSON body whose FIELD is VALUE; prints the body.
+it_wait_health() {
+  local deadline=$((SECONDS + $5)) body="" code=""
+  while [ $SECONDS -lt $deadline ]; do
+    body=$(curl -s --max-time 5 -w '\n%{http_code}' "$1" || true)
+    code=${body##*$'\n'}; body=${body%$'\n'*}
+    if [ "$code" = "$2" ] && [ "$(printf '%s' "$body" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$3'))" 2>/dev/null)" = "$4" ]; then
+      printf '%s\n' "$body"; return 0
+    fi
+    sleep 0.1
+  done
+  it_fail "waited $5s for $1 to answer $2 with $3=$4; last $code $body"
+}
+
+# it_metrics URL: the samples of a Prometheus text page as "name{labels} value"
+# lines, after checking every sample follows its family's TYPE line.
+it_metrics() {
+  curl -sf --max-time 5 "$1" | python3 -c '
+import re, sys
+typed = None
+for line in sys.stdin.read().splitlines():
+    if line.startswith("# TYPE "):
+        typed = line.split()[2]; continue
+    if line.startswith("#"): continue
+    m = re.match(r"^([a-z_]+)(\{[a-z_]+=\"[a-z_]+\"\})? (-?[0-9.]+)$", line)
+    if not m or m.group(1) != typed: sys.exit("bad sample line: " + line)
+    print(line)
+'
+}
+
+# it_metric SAMPLES NAME: the value of one sample (name with its labels).
+it_metric() { printf '%s\n' "$1" | awk -v n="$2" '$1 == n { print $2 }'; }

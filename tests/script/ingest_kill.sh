@@ -38,7 +38,11 @@ for _ in $(seq 100); do [ -s "$T/newblock.out" ] && break; sleep 0.05; done
 it_log "$KILLS kills during the backfill"
 RANDOM=$$
 for i in $(seq "$KILLS"); do
+  # Each kill comes at a random moment after the run starts following, so
+  # a slower build (sanitizers) is not killed before it commits anything.
+  runs=$(cat "$T/ingest.log" 2>/dev/null | grep -c "following" || true)
   it_start_ingest ingest --db "$DB" --lookup "$FAKE_URL" --from-block $START --poll-ms 200 --live-distance 1000000
+  for _ in $(seq 300); do [ "$(grep -c "following" "$T/ingest.log")" -gt "$runs" ] && break; sleep 0.05; done
   sleep "$(printf "0.%02d" $((RANDOM % 25 + 5)))"
   kill -KILL "$INGEST_PID"; wait "$INGEST_PID" 2>/dev/null || true
   it_log "kill $i at blk=$(it_sql "$DB" "SELECT coalesce((SELECT block_num FROM ingest_cursor), 0)")"

@@ -4,10 +4,25 @@
 
 #include "ingest_config.h"
 
-static enum config_result parse(struct ingest_config *cfg, char *err, const char *env_db,
-				const char *env_lookup, int argc, const char **argv)
+/* The environment the parser sees: ZWS_DB, ZWS_LOOKUP and, for the env
+ * tests, one more variable. */
+static const char *env_db, *env_lookup, *env_name, *env_value;
+
+static const char *fake_env(const char *name)
 {
-	return ingest_config_parse(argc, (char **)argv, env_db, env_lookup, cfg, err, 256);
+	if (strcmp(name, "ZWS_DB") == 0)
+		return env_db;
+	if (strcmp(name, "ZWS_LOOKUP") == 0)
+		return env_lookup;
+	return env_name && strcmp(name, env_name) == 0 ? env_value : NULL;
+}
+
+static enum config_result parse(struct ingest_config *cfg, char *err, const char *db,
+				const char *lookup, int argc, const char **argv)
+{
+	env_db = db;
+	env_lookup = lookup;
+	return ingest_config_parse(argc, (char **)argv, fake_env, cfg, err, 256);
 }
 
 Test(ingest_config, defaults_and_env)
@@ -85,9 +100,85 @@ Test(ingest_config, help)
 	const char *argv[] = { "zws-ingest", "--help" };
 	cr_assert_eq(parse(&cfg, err, NULL, NULL, 2, argv), CONFIG_HELP);
 	const char *flags[] = { "--db", "--lookup", "--from-block", "--poll-ms", "--live-distance",
-				"--batch-blocks", "--inflight", "--log-level", "ZWS_DB", "ZWS_LOOKUP" };
+				"--batch-blocks", "--inflight", "--log-level", "ZWS_DB", "ZWS_LOOKUP",
+				"--http", "--healthy-lag-blocks", "--healthy-lag-s", "ZWS_INGEST_HTTP",
+				"ZWS_INGEST_POLL_MS", "SIGHUP", "SIGTERM", "advisory lock" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_assert(strstr(ingest_config_usage(), flags[i]), "%s documented", flags[i]);
+}
+
+Test(ingest_config, ops_defaults)
+{
+	struct ingest_config cfg;
+	char err[256];
+	const char *argv[] = { "zws-ingest" };
+	env_name = NULL;
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_null(cfg.http, "no HTTP listener unless asked");
+	cr_assert_eq(cfg.healthy_lag_blocks, 5);
+	cr_assert_eq(cfg.healthy_lag_s, 60);
+}
+
+Test(ingest_config, http_addresses)
+{
+	static const struct {
+		const char *value;
+		const char *addr;
+		int port;
+	} cases[] = {
+		{ "127.0.0.1:4402", "127.0.0.1", 4402 },
+		{ "0.0.0.0:1", "0.0.0.0", 1 },
+		{ "localhost:65535", "localhost", 65535 },
+		{ "[::1]:9000", "::1", 9000 },
+		{ ":4402", NULL, 0 },
+		{ "127.0.0.1", NULL, 0 },
+		{ "127.0.0.1:0", NULL, 0 },
+		{ "127.0.0.1:65536", NULL, 0 },
+		{ "::1:9000", NULL, 0 },
+	};
+	env_name = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ingest_config cfg;
+		char err[256] = "";
+		const char *argv[] = { "zws-ingest", "--http", cases[i].value };
+		enum config_result r = parse(&cfg, err, "dbname=x", "http://x", 3, argv);
+		if (!cases[i].addr) {
+			cr_assert_eq(r, CONFIG_ERROR, "%s refused", cases[i].value);
+			cr_assert(strstr(err, "--http: '"), "%s", err);
+			continue;
+		}
+		cr_assert_eq(r, CONFIG_OK, "%s: %s", cases[i].value, err);
+		cr_assert_str_eq(cfg.http_addr, cases[i].addr);
+		cr_assert_eq(cfg.http_port, cases[i].port);
+		cr_assert_str_eq(cfg.http, cases[i].value);
+	}
+}
+
+Test(ingest_config, env_for_every_option_and_flags_win)
+{
+	struct ingest_config cfg;
+	char err[256] = "";
+	const char *argv[] = { "zws-ingest" };
+	env_name = "ZWS_INGEST_HTTP";
+	env_value = "127.0.0.1:4402";
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_str_eq(cfg.http_addr, "127.0.0.1");
+	env_name = "ZWS_INGEST_HEALTHY_LAG_BLOCKS";
+	env_value = "20";
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_eq(cfg.healthy_lag_blocks, 20);
+	env_name = "ZWS_INGEST_POLL_MS";
+	env_value = "250";
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_OK, "%s", err);
+	cr_assert_eq(cfg.poll_ms, 250);
+	const char *flag[] = { "zws-ingest", "--poll-ms", "500" };
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 3, flag), CONFIG_OK, "%s", err);
+	cr_assert_eq(cfg.poll_ms, 500, "the flag wins over its variable");
+	env_name = "ZWS_INGEST_HEALTHY_LAG_S";
+	env_value = "soon";
+	cr_assert_eq(parse(&cfg, err, "dbname=x", "http://x", 1, argv), CONFIG_ERROR);
+	cr_assert(strstr(err, "ZWS_INGEST_HEALTHY_LAG_S: 'soon' is not"), "%s", err);
+	env_name = NULL;
 }
 
 Test(ingest_config, block_cap_and_rewind)

@@ -234,3 +234,53 @@ Test(ingest_jraw, none_for_built_objects)
 	cr_assert_not(jraw_text(NULL, &t));
 	json_object_put(o);
 }
+
+/* The text stored for o, if any, reads back as o (what the node meant is
+ * what is stored). */
+static void assert_text_is_value(struct json_object *o, const char *what)
+{
+	char *text = raw(o);
+	if (text) {
+		struct json_object *again = json_tokener_parse(text);
+		cr_assert(json_object_equal(again, o), "%s is stored as %s", what, text);
+		json_object_put(again);
+	}
+	free(text);
+}
+
+/* A body naming its receipt twice: cutting out the one json-c kept would
+ * store the other with the body. Such a body keeps no text and is
+ * serialized without its receipt. */
+Test(ingest_jraw, body_with_two_receipts_keeps_no_text)
+{
+	const char *batch = "[{\"id\":0,\"jsonrpc\":\"2.0\",\"result\":[{\"ID\":\"a\","
+			    "\"receipt\":{\"success\":false},\"amount\":\"1\",\"receipt\":{\"success\":true}}]}]";
+	struct rpc_reply r[1];
+	struct json_object *root;
+	char err[256];
+	cr_assert(rpc_parse_batch(batch, strlen(batch), 1, &root, r, err, sizeof(err)), "%s", err);
+	assert_same(r[0].result, "the result holding it");
+	struct json_object *body = json_object_array_get_idx(r[0].result, 0);
+	json_object_object_del(body, "receipt"); /* as txn.c detaches it */
+	struct jraw_text t;
+	cr_assert_not(jraw_text(body, &t), "the body keeps text holding a receipt");
+	json_object_put(root);
+}
+
+/* A member name written with an escape may be the name looked for, and
+ * json-c keeps the last of the two: neither text is taken for it. */
+Test(ingest_jraw, escaped_member_names_get_no_wrong_text)
+{
+	const char *batch = "[{\"id\":0,\"jsonrpc\":\"2.0\",\"result\":[{\"ID\":\"a\",\"receipt\":{\"n\":1},"
+			    "\"\\u0072eceipt\":{\"n\":2}}],\"\\u0072esult\":[{\"ID\":\"b\"}]}]";
+	struct rpc_reply r[1];
+	struct json_object *root;
+	char err[256];
+	cr_assert(rpc_parse_batch(batch, strlen(batch), 1, &root, r, err, sizeof(err)), "%s", err);
+	assert_text_is_value(r[0].result, "the result");
+	struct json_object *body = json_object_array_get_idx(r[0].result, 0);
+	assert_text_is_value(body, "the body");
+	json_object_object_del(body, "receipt");
+	assert_text_is_value(body, "the body without its receipt");
+	json_object_put(root);
+}

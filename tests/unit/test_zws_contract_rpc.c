@@ -87,3 +87,14 @@ Test(zws_contract_rpc, notify_payload)
 		}
 	}
 }
+
+/* The reply is len bytes, not a C string: the error quotes those bytes
+ * and nothing after them. */
+Test(zws_contract_rpc, error_quotes_only_the_reply)
+{
+	const char text[] = "oops, more bytes that are not part of the reply";
+	enum contract_state st[1] = { CONTRACT_UNKNOWN };
+	char err[256];
+	cr_assert_not(contract_rpc_parse(text, 4, 1, st, err, sizeof(err)));
+	cr_expect_str_eq(err, "lookup reply is not JSON-RPC: oops");
+}

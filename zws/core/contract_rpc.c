@@ -55,7 +55,8 @@ bool contract_rpc_parse(const char *body, size_t len, size_t n, enum contract_st
 	} else if (json_object_is_type(o, json_type_object)) {
 		read_one(o, n, states);
 	} else {
-		snprintf(err, errlen, "lookup reply is not JSON-RPC: %.80s", body);
+		snprintf(err, errlen, "lookup reply is not JSON-RPC: %.*s", len < 80 ? (int)len : 80,
+			 body);
 		ok = false;
 	}
 	json_object_put(o);

@@ -200,8 +200,41 @@ static void at_exit_cleanup(void)
 	}
 }
 
+static char *read_file(const char *path);
+
+/* What AddressSanitizer, LeakSanitizer and UBSan print when they find
+ * something (a sanitizer build reports there, and exits non-zero only for
+ * some of them). */
+static const char *const sanitizer_markers[] = {
+	"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+};
+
+/* Stops what is still running with SIGTERM, so leak checks run at exit,
+ * and fails the test when any program's log holds a sanitizer report. */
+static void assert_no_sanitizer_reports(void)
+{
+	for (int i = 0; i < nprocs; i++)
+		if (!procs[i].exited && procs[i].pid > 0)
+			it_proc_stop(&procs[i], SIGTERM, 10000);
+	for (int i = 0; i < nprocs; i++) {
+		char *text = read_file(procs[i].log);
+		for (size_t m = 0; text && m < sizeof(sanitizer_markers) / sizeof(sanitizer_markers[0]); m++) {
+			const char *hit = strstr(text, sanitizer_markers[m]);
+			if (hit) {
+				char first[201];
+				fprintf(stderr, "----- %s: sanitizer report -----\n%.6000s\n", procs[i].name, hit);
+				snprintf(first, sizeof(first), "%s", hit);
+				free(text);
+				cr_assert_fail("%s reported: %s", procs[i].name, first);
+			}
+		}
+		free(text);
+	}
+}
+
 void it_mark_passed(void)
 {
+	assert_no_sanitizer_reports();
 	char ok[1100];
 	snprintf(ok, sizeof(ok), "%s/.passed", test_log_dir());
 	FILE *f = fopen(ok, "w");

@@ -144,8 +144,10 @@ long long it_lookup_produce(int lookup_port, int count);
 /* Waits until ingest's cursor reaches block_num. */
 bool it_wait_block(const char *db, long long block_num, int timeout_ms);
 
-/* Call at the end of a passing test: the logs of its processes are then
- * not printed. */
+/* Call at the end of a passing test: stops the programs still running
+ * (SIGTERM) and fails the test if any of their logs holds a sanitizer
+ * report (a leak, a bad access, undefined behaviour); otherwise their logs
+ * are then not printed. */
 void it_mark_passed(void);
 
 /* Compares two JSON texts semantically (json-c). */
