@@ -79,6 +79,7 @@ Test(zws_config, defaults)
 	cr_expect_eq(cfg.port, 4401);
 	cr_expect_null(cfg.lookup);
 	cr_expect_eq(cfg.max_addresses, 1000);
+	cr_expect_eq(cfg.max_total_addresses, 1000000);
 	cr_expect_eq(cfg.max_message, 16384);
 	cr_expect_eq(cfg.rate_limit, 20);
 	cr_expect_eq(cfg.workers, 1);
@@ -120,7 +121,7 @@ Test(zws_config, environment_then_flags)
 
 Test(zws_config, usage_names_every_flag)
 {
-	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses",
+	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses", "--max-total-addresses",
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
 				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };

@@ -110,6 +110,8 @@ Test(zws_query, error_messages_are_exact)
 		{ QUERY_ERR_NO_CONTRACT, 0, "{\"type\":\"Error\",\"error\":\"no contract found in list\"}" },
 		{ QUERY_ERR_TOO_MANY, 1000, "{\"type\":\"Error\",\"error\":\"too many addresses (limit 1000 per connection)\"}" },
 		{ QUERY_ERR_RATE, 20, "{\"type\":\"Error\",\"error\":\"rate limit exceeded (limit 20 queries per second)\"}" },
+		{ QUERY_ERR_FULL, 1000000, "{\"type\":\"Error\",\"error\":\"server address limit reached (limit 1000000 across all connections)\"}" },
+		{ QUERY_ERR_CHECKS, 1000, "{\"type\":\"Error\",\"error\":\"too many contract checks (limit 1000 addresses per minute per connection)\"}" },
 	};
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
@@ -117,4 +119,37 @@ Test(zws_query, error_messages_are_exact)
 		cr_expect_str_eq(b.data, msgs[i].json);
 	}
 	buf_free(&b);
+}
+
+/* Input a strict server refuses: the lengths are explicit, so a NUL is
+ * part of what arrived. */
+Test(zws_query, strict_input_is_an_invalid_query)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+	} bad[] = {
+		{ "{\"query\":\"NewBlock\\u0000junk\"}", 30 },
+		{ "{\"query\":\"NewBlock\"}\0", 21 },
+		{ "{\"query\":\"NewBlock\"}\0 ", 22 },
+		{ "{\"query\":\"NewBlock\",\"query\":\"NewBlock\"}", 39 },
+		{ "{\"query\":\"NewBlock\",\"x\":1,\"x\":2}", 32 },
+		{ "{\"query\":\"NewBlock\",\"x\":NaN}", 28 },
+		{ "{\"query\":\"NewBlock\",\"x\":[Infinity]}", 35 },
+		{ "{\"query\":\"NewBlock\",\"x\":{\"y\":-Infinity}}", 40 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct query q;
+		cr_expect_eq(query_parse(bad[i].text, bad[i].len, &q), QUERY_ERR_QUERY, "case %zu: %s", i,
+			     bad[i].text);
+		query_clear(&q);
+	}
+	struct query q;
+	cr_expect_eq(query_parse("{\"query\":\"Unsubscribe\",\"type\":\"NewBlock\\u0000\"}", 47, &q), QUERY_ERR_TYPE);
+	query_clear(&q);
+	/* Same keys at different depths, and a key-like string inside a value,
+	 * are not duplicates. */
+	const char *ok = "{\"query\":\"NewBlock\",\"x\":{\"query\":1},\"y\":[\"query\",\"a\\\":\"]}";
+	cr_expect_eq(query_parse(ok, strlen(ok), &q), QUERY_OK);
+	query_clear(&q);
 }

@@ -31,6 +31,10 @@ struct listener;
 struct peers;
 struct session_hooks;
 
+/* EventLog addresses one connection may have checked per minute, per
+ * address it may hold (subscribe.c). */
+#define ZWS_CHECKS_PER_ADDRESS 4
+
 struct zws {
 	const struct zws_config *cfg;
 	struct lws_context *context;
@@ -53,7 +57,7 @@ struct zws {
 	struct peers *peers;      /* the sessions' peer addresses */
 
 	/* Error replies, built once. */
-	struct frame *errors[QUERY_ERR_RATE + 1];
+	struct frame *errors[QUERY_ERR_FULL + 1];
 
 	/* Fan-out scratch, reused every block: the plan, the pieces of the
 	 * message being sent, the rest of a partial write. */

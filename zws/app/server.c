@@ -16,6 +16,7 @@
 #include "contracts.h"
 #include "evloop.h"
 #include "fanout.h"
+#include "handshake.h"
 #include "log.h"
 #include "peers.h"
 #include "pgfeed.h"
@@ -39,8 +40,13 @@
 #define SERVER_TX_PACKET (1u << 20)
 /* Handshakes parsed at once; each holds a header table (about 5 KB) only
  * while its upgrade request is read. More wait for a free table. Bounding
- * them keeps a connection burst from leaving the heap full of holes. */
-#define SERVER_HEADER_TABLES 64
+ * them keeps a connection burst from leaving the heap full of holes; the
+ * bound is well above what slow or hostile clients can hold at once
+ * within SERVER_HANDSHAKE_SECS each, so new clients still get a table. */
+#define SERVER_HEADER_TABLES 512
+/* How long a connection may take to send its upgrade request once it
+ * holds a header table: one that dribbles is hung up on after this. */
+#define SERVER_HANDSHAKE_SECS 5
 #define SERVER_SHUTDOWN_GRACE_US ((lws_usec_t)3 * 1000 * 1000)
 
 static volatile sig_atomic_t stop_requested;
@@ -83,12 +89,17 @@ static int ws_closed(struct zws *app, struct session *s)
 	return 0;
 }
 
+/* lws protocols that serve zws itself, never a client (see protocols). */
+static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-lookup", NULL };
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		       size_t len)
 {
 	struct zws *app = lws_context_user(lws_get_context(wsi));
 	struct session *s = user;
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return handshake_confirm(wsi, internal_protocols);
 	case LWS_CALLBACK_ESTABLISHED:
 		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
@@ -99,6 +110,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return session_writeable(s);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		return session_peer_close(s, in, len);
 	case LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL:
 		if (s && s->app)
 			session_lws_closing(s);
@@ -193,8 +205,11 @@ static bool build_errors(struct zws *app)
 {
 	struct buf b = BUF_INIT;
 	bool ok = true;
-	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_RATE; e++) {
-		unsigned limit = e == QUERY_ERR_TOO_MANY ? app->cfg->max_addresses : app->cfg->rate_limit;
+	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_FULL; e++) {
+		unsigned limit = e == QUERY_ERR_RATE ? app->cfg->rate_limit
+			       : e == QUERY_ERR_FULL ? app->cfg->max_total_addresses
+			       : e == QUERY_ERR_CHECKS ? app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS
+						       : app->cfg->max_addresses;
 		ok = query_error_json((enum query_error)e, limit, &b) &&
 		     (app->errors[e] = frame_new(b.data, b.len)) != NULL;
 	}
@@ -215,6 +230,7 @@ static struct lws_context *create_context(struct zws *app, struct evloop *loop)
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.retry_and_idle_policy = &idle_policy;
 	info.max_http_header_pool = SERVER_HEADER_TABLES;
+	info.timeout_secs_ah_idle = SERVER_HANDSHAKE_SECS;
 	evloop_configure(loop, &info);
 	return lws_create_context(&info);
 }
@@ -253,7 +269,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);
-	for (int e = 0; e <= QUERY_ERR_RATE; e++)
+	for (int e = 0; e <= QUERY_ERR_FULL; e++)
 		frame_unref(app->errors[e]);
 	fanout_plan_free(&app->plan);
 	text_parts_free(&app->parts);

@@ -61,6 +61,8 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 	s->sub.id = ++app->next_session_id;
 	s->rate_tokens = app->cfg->rate_limit * 1000;
 	s->rate_ms = clock_now_ms();
+	s->check_tokens = app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS;
+	s->check_s = (uint16_t)clock_now_s();
 	keepalive_heard(&app->keepalive, &s->alive, clock_now_s());
 	app->nsessions++;
 	log_info(SESSION_FMT "connected (%zu clients)", SESSION_ARGS(s), app->nsessions);
@@ -259,6 +261,30 @@ void session_lws_closing(struct session *s)
 	s->lws_closing = true;
 }
 
+/* RFC 6455 section 7.4: codes a close frame may carry. lws 4.1.6 turns
+ * most others into 1002 itself but echoes 5000 and above. */
+static bool close_code_valid(unsigned code)
+{
+	if (code >= 3000 && code <= 4999)
+		return true;
+	return code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006;
+}
+
+int session_peer_close(struct session *s, void *in, size_t len)
+{
+	if (s && s->app)
+		session_lws_closing(s);
+	unsigned char *p = in;
+	if (len == 1)
+		return -1; /* no code fits: hang up */
+	if (len >= 2 && !close_code_valid((unsigned)p[0] << 8 | p[1])) {
+		/* lws echoes this payload as its close: make it a 1002. */
+		p[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
+		p[1] = LWS_CLOSE_STATUS_PROTOCOL_ERR & 0xff;
+	}
+	return 0;
+}
+
 /* Most replies a client may leave unread: a burst the rate limit allows. */
 static unsigned reply_max(const struct session *s)
 {
@@ -400,11 +426,12 @@ struct session_msg *session_take_held(struct session *s)
 	return first;
 }
 
-/* Makes the assembly buffer hold at least need bytes. */
+/* Makes the assembly buffer exist and hold at least need bytes: a
+ * message that began with an empty fragment has one too. */
 static bool rx_reserve(struct session *s, size_t need)
 {
 	uint32_t cap = s->rx ? s->rx->cap : 0;
-	if (need <= cap)
+	if (s->rx && need <= cap)
 		return true;
 	size_t ncap = cap ? cap : SESSION_RX_FIRST;
 	while (ncap < need)

@@ -84,6 +84,8 @@ struct session {
 	bool lws_closing : 1;        /* lws is closing the connection: write nothing */
 	bool rate_noted : 1;         /* the client was told it hit the limit */
 	bool rx_binary : 1;          /* the message arriving is binary */
+	uint16_t check_s;            /* clock_now_s() of the last refill, mod 2^16 */
+	uint32_t check_tokens;       /* addresses it may still have checked */
 };
 
 #define SESSION_STALL_MS 1000
@@ -121,6 +123,10 @@ void session_ping(struct session *s);
 /* lws began closing the connection (the peer sent a close frame, or lws
  * is sending one): nothing more is written to it. */
 void session_lws_closing(struct session *s);
+/* LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: in and len are the client's
+ * close payload, which lws then echoes; a code RFC 6455 does not allow
+ * is answered with 1002 instead. Returns nonzero to close unanswered. */
+int session_peer_close(struct session *s, void *in, size_t len);
 /* Queues a reply to a query (takes a reference of f). Replies go out
  * before pending notifications, so an echo precedes the data it enables.
  * A client that leaves too many replies unread is dropped. */

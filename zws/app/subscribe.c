@@ -15,6 +15,8 @@
 #include "contracts.h"
 #include "log.h"
 
+#define SUBSCRIBE_CHECK_WINDOW_S 60
+
 static void reply_error(struct session *s, enum query_error e)
 {
 	char msg[96];
@@ -43,6 +45,27 @@ static bool rate_take(struct session *s)
 	return true;
 }
 
+/* The contract-check budget: every address of an EventLog query may cost
+ * a lookup request and a row in the contracts table, so one connection
+ * may have ZWS_CHECKS_PER_ADDRESS times --max-addresses of them checked
+ * per SUBSCRIBE_CHECK_WINDOW_S, refilled evenly; a client that subscribes
+ * once, or changes its list now and then, never meets it. */
+static bool checks_take(struct session *s, size_t n)
+{
+	uint32_t cap = s->app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS;
+	uint16_t now = (uint16_t)clock_now_s(), since = (uint16_t)(now - s->check_s);
+	uint64_t tokens = s->check_tokens + (uint64_t)since * cap / SUBSCRIBE_CHECK_WINDOW_S;
+	if (tokens >= cap || since >= SUBSCRIBE_CHECK_WINDOW_S)
+		tokens = cap;
+	if (tokens != s->check_tokens)
+		s->check_s = now; /* the fraction of a token not yet earned is lost */
+	s->check_tokens = (uint32_t)tokens;
+	if (n > tokens)
+		return false;
+	s->check_tokens -= (uint32_t)n;
+	return true;
+}
+
 static enum subs_topic index_of(enum topic t)
 {
 	return t == TOPIC_EVENTLOG ? SUBS_EVENTLOG : SUBS_TXNLOG;
@@ -57,14 +80,21 @@ static void restart_topic(struct session *s, enum topic t)
 
 /* Addresses the session would hold after adding these to t. Topics an
  * Unsubscribe is ending do not count: they are gone after the next block. */
-static size_t total_after(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
-			  size_t n, const bool *keep)
+/* Addresses s holds now, not counting topics it is leaving. */
+static size_t held_now(const struct session *s)
 {
 	size_t total = 0;
 	if (!(s->ending & TOPIC_BIT(TOPIC_EVENTLOG)))
 		total += s->sub.count[SUBS_EVENTLOG];
 	if (!(s->ending & TOPIC_BIT(TOPIC_TXNLOG)))
 		total += s->sub.count[SUBS_TXNLOG];
+	return total;
+}
+
+static size_t total_after(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
+			  size_t n, const bool *keep)
+{
+	size_t total = held_now(s);
 	bool replacing = s->ending & TOPIC_BIT(t);
 	for (size_t i = 0; i < n; i++)
 		if ((!keep || keep[i]) && (replacing || !subs_has(&s->sub, index_of(t), addrs[i])))
@@ -76,8 +106,16 @@ static size_t total_after(struct session *s, enum topic t, const uint8_t (*addrs
 static void subscribe_addresses(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
 				size_t n, const bool *keep, const char *text, size_t len)
 {
-	if (total_after(s, t, addrs, n, keep) > s->app->cfg->max_addresses) {
+	size_t after = total_after(s, t, addrs, n, keep), before = held_now(s);
+	if (after > s->app->cfg->max_addresses) {
 		reply_error(s, QUERY_ERR_TOO_MANY);
+		return;
+	}
+	/* Every connection's addresses cost memory; all of them together are
+	 * bounded too. */
+	size_t process = s->app->index[SUBS_EVENTLOG].links + s->app->index[SUBS_TXNLOG].links;
+	if (after > before && process + (after - before) > s->app->cfg->max_total_addresses) {
+		reply_error(s, QUERY_ERR_FULL);
 		return;
 	}
 	restart_topic(s, t);
@@ -217,7 +255,10 @@ void subscribe_message(struct session *s, const char *text, size_t len, bool bin
 		unsubscribe(s, q.topic, text, len);
 		break;
 	case QUERY_EVENTLOG:
-		start_eventlog(s, &q, text, len);
+		if (!checks_take(s, q.naddresses))
+			reply_error(s, QUERY_ERR_CHECKS);
+		else
+			start_eventlog(s, &q, text, len);
 		break;
 	}
 	query_clear(&q);

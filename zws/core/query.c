@@ -3,6 +3,7 @@
 #include "query.h"
 
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +18,71 @@ static const struct {
 	{ "Unsubscribe", QUERY_UNSUBSCRIBE },
 };
 
-static bool kind_from_name(const char *name, enum query_kind *kind)
+/* A JSON string value naming a query kind, compared whole: a name with
+ * an escaped NUL in it ("NewBlock\u0000junk") is not "NewBlock". */
+static bool kind_from_name(struct json_object *str, enum query_kind *kind)
 {
+	const char *name = json_object_get_string(str);
+	size_t len = (size_t)json_object_get_string_len(str);
 	for (size_t i = 0; i < sizeof(query_names) / sizeof(query_names[0]); i++)
-		if (strcmp(query_names[i].name, name) == 0) {
+		if (strlen(query_names[i].name) == len && memcmp(query_names[i].name, name, len) == 0) {
 			*kind = query_names[i].kind;
 			return true;
 		}
 	return false;
+}
+
+/* Members of the outermost object of text, which is valid JSON: json-c
+ * keeps only the last of duplicate keys, so counting them in the text is
+ * how a duplicate is seen. */
+static size_t top_level_keys(const char *text, size_t len)
+{
+	size_t keys = 0;
+	int depth = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == '"') {
+			bool key = depth == 1;
+			for (i++; i < len && text[i] != '"'; i++)
+				if (text[i] == '\\')
+					i++;
+			size_t j = i + 1;
+			while (j < len && strchr(" \t\r\n", text[j]) && text[j])
+				j++;
+			if (key && j < len && text[j] == ':')
+				keys++;
+		}
+	}
+	return keys;
+}
+
+/* No NaN or Infinity anywhere in o: json-c reads them even in strict
+ * mode, and they are not JSON, so a query echoed with one would not be. */
+static bool all_finite(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(o));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!all_finite(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			if (!all_finite(v))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
 }
 
 /* The whole text as one JSON object, or NULL. */
@@ -41,9 +99,10 @@ static struct json_object *parse_object(const char *text, size_t len)
 	size_t used = whole ? json_tokener_get_parse_end(tok) : 0;
 	json_tokener_free(tok);
 	for (; whole && used < len; used++)
-		if (!strchr(" \t\r\n", text[used]))
+		if (!text[used] || !strchr(" \t\r\n", text[used]))
 			whole = false;
-	if (!whole || !json_object_is_type(o, json_type_object)) {
+	if (!whole || !json_object_is_type(o, json_type_object) || !all_finite(o) ||
+	    top_level_keys(text, len) != (size_t)json_object_object_length(o)) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -85,7 +144,7 @@ static enum query_error parse_type(struct json_object *o, struct query *q)
 	struct json_object *t;
 	enum query_kind k;
 	if (!json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string) ||
-	    !kind_from_name(json_object_get_string(t), &k) || k == QUERY_UNSUBSCRIBE)
+	    !kind_from_name(t, &k) || k == QUERY_UNSUBSCRIBE)
 		return QUERY_ERR_TYPE;
 	q->topic = k == QUERY_NEWBLOCK ? TOPIC_NEWBLOCK : k == QUERY_EVENTLOG ? TOPIC_EVENTLOG : TOPIC_TXNLOG;
 	return QUERY_OK;
@@ -100,7 +159,7 @@ enum query_error query_parse(const char *text, size_t len, struct query *q)
 	struct json_object *name;
 	enum query_error e = QUERY_OK;
 	if (!json_object_object_get_ex(o, "query", &name) || !json_object_is_type(name, json_type_string) ||
-	    !kind_from_name(json_object_get_string(name), &q->kind))
+	    !kind_from_name(name, &q->kind))
 		e = QUERY_ERR_QUERY;
 	else if (q->kind == QUERY_EVENTLOG || q->kind == QUERY_TXNLOG)
 		e = parse_addresses(o, q);
@@ -131,6 +190,13 @@ void query_error_text(enum query_error e, unsigned limit, char *out, size_t outl
 		break;
 	case QUERY_ERR_RATE:
 		snprintf(out, outlen, "rate limit exceeded (limit %u queries per second)", limit);
+		break;
+	case QUERY_ERR_FULL:
+		snprintf(out, outlen, "server address limit reached (limit %u across all connections)", limit);
+		break;
+	case QUERY_ERR_CHECKS:
+		snprintf(out, outlen, "too many contract checks (limit %u addresses per minute per connection)",
+			 limit);
 		break;
 	}
 }

@@ -26,6 +26,8 @@ enum query_error {
 	QUERY_ERR_NO_CONTRACT, /* no contract found in list */
 	QUERY_ERR_TOO_MANY,    /* over the per-connection address cap */
 	QUERY_ERR_RATE,        /* over the query rate limit */
+	QUERY_ERR_CHECKS,      /* over the contract-check budget */
+	QUERY_ERR_FULL,        /* over the addresses held across the process */
 };
 
 struct query {
@@ -42,7 +44,8 @@ enum query_error query_parse(const char *text, size_t len, struct query *q);
 void query_clear(struct query *q);
 
 /* The error message, e.g. "invalid query field". limit is the number the
- * message names for QUERY_ERR_TOO_MANY and QUERY_ERR_RATE. */
+ * message names for QUERY_ERR_TOO_MANY, QUERY_ERR_RATE,
+ * QUERY_ERR_CHECKS and QUERY_ERR_FULL. */
 void query_error_text(enum query_error e, unsigned limit, char *out, size_t outlen);
 /* {"type":"Error","error":"<message>"} into out (reset first). */
 bool query_error_json(enum query_error e, unsigned limit, struct buf *out)

@@ -20,7 +20,11 @@ static const char usage[] =
 	"  --lookup URL           lookup node JSON-RPC URL for contract checks\n"
 	"                         (env ZWS_LOOKUP; without it only contracts\n"
 	"                         known to the database are accepted)\n"
-	"  --max-addresses N      addresses per connection (default 1000)\n"
+	"  --max-addresses N      addresses per connection (default 1000);\n"
+	"                         one connection may have 4 times N EventLog\n"
+	"                         addresses checked per minute\n"
+	"  --max-total-addresses N addresses held across all connections of\n"
+	"                         one process (default 1000000)\n"
 	"  --max-message BYTES    largest query accepted; larger closes with\n"
 	"                         1009 (default 16384)\n"
 	"  --rate-limit N/s       queries per second per connection, 0 = off\n"
@@ -75,7 +79,7 @@ static bool parse_rate(const char *s, unsigned long long *out)
 static bool known_option(const char *name)
 {
 	static const char *const names[] = {
-		"db", "host", "port", "lookup", "max-addresses", "max-message", "rate-limit",
+		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-message", "rate-limit",
 		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
 		"log-level",
 	};
@@ -91,6 +95,7 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->host = "0.0.0.0";
 	cfg->port = 4401;
 	cfg->max_addresses = 1000;
+	cfg->max_total_addresses = 1000000;
 	cfg->max_message = 16384;
 	cfg->rate_limit = 20;
 	cfg->queue_max = 8;
@@ -136,6 +141,8 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 65535, &v) && ((cfg->port = (int)v), true);
 	else if (strcmp(name, "max-addresses") == 0)
 		ok = parse_uint(value, 1, 1000000, &v) && ((cfg->max_addresses = (unsigned)v), true);
+	else if (strcmp(name, "max-total-addresses") == 0)
+		ok = parse_uint(value, 1, 100000000, &v) && ((cfg->max_total_addresses = (unsigned)v), true);
 	else if (strcmp(name, "max-message") == 0)
 		ok = parse_uint(value, 64, 16 * 1024 * 1024, &v) && ((cfg->max_message = (size_t)v), true);
 	else if (strcmp(name, "rate-limit") == 0)

@@ -20,6 +20,7 @@ struct zws_config {
 	int port;                /* --port / ZWS_PORT, default 4401 */
 	const char *lookup;      /* --lookup / ZWS_LOOKUP, may be NULL */
 	unsigned max_addresses;  /* --max-addresses, default 1000 */
+	unsigned max_total_addresses; /* --max-total-addresses, default 1000000 */
 	size_t max_message;      /* --max-message, default 16384 */
 	unsigned rate_limit;     /* --rate-limit N/s, queries per second; 0 = off */
 	unsigned queue_max;      /* --max-queue, pending messages per client */

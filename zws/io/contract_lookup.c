@@ -230,6 +230,8 @@ int contract_lookup_callback(struct lws *wsi, enum lws_callback_reasons reason, 
 		lws_set_opaque_user_data(wsi, NULL);
 		connection_over(r, "connection closed early");
 		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return -1; /* internal: never a client's WebSocket */
 	default:
 		return 0;
 	}

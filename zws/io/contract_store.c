@@ -1,6 +1,7 @@
 /* The contracts table's SQL (see contract_store.h). An answer of the
- * lookup is trusted for ten minutes when it says "not a contract"; ingest
- * may see the address deployed any time and records that itself. */
+ * lookup is trusted for ten minutes when it says "not a contract", and
+ * then removed by the next save; ingest may see the address deployed any
+ * time and records that itself. */
 #include "contract_store.h"
 
 #include <stdlib.h>
@@ -11,8 +12,12 @@ static const char known_sql[] =
 	"SELECT address, is_contract FROM contracts WHERE address = ANY($1::text[])"
 	" AND (is_contract OR source <> 'lookup' OR checked_at > now() - interval '10 minutes')";
 
+/* Each save also forgets the lookup's "not a contract" answers that are no
+ * longer trusted, so made-up addresses do not pile up in the table. */
 static const char store_sql[] =
-	"INSERT INTO contracts (address, is_contract, source)"
+	"WITH expired AS (DELETE FROM contracts WHERE source = 'lookup' AND NOT is_contract"
+	" AND checked_at < now() - interval '10 minutes' AND address <> ALL($1::text[]))"
+	" INSERT INTO contracts (address, is_contract, source)"
 	" SELECT a, c, 'lookup' FROM unnest($1::text[], $2::boolean[]) AS t(a, c)"
 	" ON CONFLICT (address) DO UPDATE SET is_contract = EXCLUDED.is_contract, checked_at = now()"
 	" WHERE contracts.source = 'lookup'";

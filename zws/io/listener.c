@@ -186,6 +186,8 @@ int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		if (l && l->wsi == wsi)
 			l->wsi = NULL;
 		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return -1; /* internal: never a client's WebSocket */
 	default:
 		return 0;
 	}

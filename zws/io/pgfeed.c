@@ -438,6 +438,8 @@ int pgfeed_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			connection_lost(f, "socket closed", true);
 		}
 		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return -1; /* internal: never a client's WebSocket */
 	default:
 		return 0;
 	}

@@ -521,11 +521,14 @@ struct it_ws {
 	int close_code;
 };
 
-static int handshake(int fd, int timeout_ms, struct it_ws *ws)
+#define IT_WS_HEADERS "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+
+static int handshake_with(int fd, int timeout_ms, struct it_ws *ws, const char *headers, char **head)
 {
-	const char *req = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-			  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-			  "Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1\r\n\r\n";
+	char req[2048];
+	snprintf(req, sizeof(req),
+		 "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+		 "Connection: Upgrade\r\n%sOrigin: http://127.0.0.1\r\n\r\n", headers);
 	if (!write_all(fd, req, strlen(req)))
 		return -1;
 	long long deadline = it_now_ms() + timeout_ms;
@@ -544,10 +547,31 @@ static int handshake(int fd, int timeout_ms, struct it_ws *ws)
 		if (sscanf(ws->buf, "HTTP/1.1 %d", &status) != 1)
 			return -1;
 		size_t hdr = (size_t)(end + 4 - ws->buf);
+		if (head)
+			*head = strndup(ws->buf, hdr);
 		memmove(ws->buf, ws->buf + hdr, ws->len - hdr);
 		ws->len -= hdr;
 		return status;
 	}
+}
+
+static int handshake(int fd, int timeout_ms, struct it_ws *ws)
+{
+	return handshake_with(fd, timeout_ms, ws, IT_WS_HEADERS, NULL);
+}
+
+int it_ws_handshake(int port, const char *headers, char **head, int timeout_ms)
+{
+	if (head)
+		*head = NULL;
+	int fd = tcp_connect(port, timeout_ms);
+	if (fd < 0)
+		return -1;
+	struct it_ws ws = { .fd = fd };
+	int status = handshake_with(fd, timeout_ms, &ws, headers, head);
+	free(ws.buf);
+	close(fd);
+	return status;
 }
 
 int it_ws_connect_status(int port, int timeout_ms)

@@ -86,6 +86,11 @@ struct it_ws_frame {
 struct it_ws *it_ws_connect(int port, int timeout_ms);
 /* The HTTP status of a failed handshake (e.g. 503), 101 on success. */
 int it_ws_connect_status(int port, int timeout_ms);
+/* An upgrade request carrying headers (each line ending in \r\n) in
+ * place of the usual key and version. Returns the HTTP status (-1 if the
+ * server answered nothing) and, if head is not NULL, the response's head
+ * malloc'd in *head. */
+int it_ws_handshake(int port, const char *headers, char **head, int timeout_ms);
 bool it_ws_send(struct it_ws *ws, const char *text);
 bool it_ws_send_frame(struct it_ws *ws, int opcode, bool fin, const void *data, size_t len);
 bool it_ws_send_raw(struct it_ws *ws, const void *bytes, size_t len);
