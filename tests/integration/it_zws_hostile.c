@@ -362,3 +362,60 @@ Test(hostile, not_a_contract_answers_are_forgotten_once_stale, .timeout = 60)
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+/* Many connections asking about made-up addresses leave at most
+ * --max-negative-cache "not a contract" rows, the newest; a contract the
+ * lookup knows is still accepted. */
+#define FLOOD_CONNECTIONS 12
+#define FLOOD_QUERIES 3
+#define FLOOD_ADDRESSES 300
+#define CONTRACT "0x17329229cd84b964130977975054f7725a85381a"
+
+Test(hostile, made_up_addresses_from_many_connections_keep_the_negative_cache_bounded, .timeout = 120)
+{
+	static const char *const zws_args[] = { "--max-negative-cache", "1000", NULL };
+	static const char none[] = "{\"type\":\"Error\",\"error\":\"no contract found in list\"}";
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000, .zws_args = zws_args };
+	it_stack_start(&s, &o);
+	struct it_ws *ws[FLOOD_CONNECTIONS];
+	for (int c = 0; c < FLOOD_CONNECTIONS; c++)
+		ws[c] = connected(s.zws_port);
+	int first = 1000000;
+	for (int q = 0; q < FLOOD_QUERIES; q++) {
+		for (int c = 0; c < FLOOD_CONNECTIONS; c++) {
+			char *text = made_up_eventlog(first, FLOOD_ADDRESSES);
+			cr_assert(it_ws_send(ws[c], text));
+			free(text);
+			first += FLOOD_ADDRESSES;
+		}
+		for (int c = 0; c < FLOOD_CONNECTIONS; c++)
+			expect_message(ws[c], none, "a query of made-up addresses");
+	}
+	/* One more, whose rows come last: once they are stored, every answer is. */
+	char *last = made_up_eventlog(first, 1);
+	cr_assert(it_ws_send(ws[0], last));
+	expect_message(ws[0], none, "the last made-up address");
+	free(last);
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM contracts WHERE address = '0x%040x'", 0xdead0000 + first);
+	long long stored = 0;
+	for (long long end = it_now_ms() + 10000; stored == 0 && it_now_ms() < end; usleep(100000))
+		stored = it_db_count(s.db, sql);
+	cr_assert_eq(stored, 1, "the last answer was never stored");
+	long long rows = it_db_count(s.db, "SELECT count(*) FROM contracts WHERE source = 'lookup' AND NOT is_contract");
+	cr_log_info("%d made-up addresses asked about, %lld \"not a contract\" rows kept",
+		    FLOOD_CONNECTIONS * FLOOD_QUERIES * FLOOD_ADDRESSES + 1, rows);
+	cr_assert_leq(rows, 1000, "%lld rows over the bound of 1000", rows);
+	cr_assert_geq(rows, 100, "the newest answers stay cached (%lld rows)", rows);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM contracts WHERE address = '0x%040x'", 0xdead0000 + 1000000);
+	cr_assert_eq(it_db_count(s.db, sql), 0, "the oldest answer was dropped first");
+	/* A contract the lookup knows is still accepted, and one made-up address beside it dropped. */
+	static const char eventlog[] = "{\"query\":\"EventLog\",\"addresses\":[\"" CONTRACT "\"]}";
+	cr_assert(it_ws_send(ws[1], eventlog));
+	expect_message(ws[1], eventlog, "a real contract after the flood");
+	for (int c = 0; c < FLOOD_CONNECTIONS; c++)
+		it_ws_close(ws[c]);
+	it_stack_stop(&s);
+	it_mark_passed();
+}

@@ -19,6 +19,8 @@ static const char *some_env(const char *name)
 		return "http://127.0.0.1:4201";
 	if (strcmp(name, "ZWS_EVENT_LOOP") == 0)
 		return "poll";
+	if (strcmp(name, "ZWS_MAX_NEGATIVE_CACHE") == 0)
+		return "5000";
 	return NULL;
 }
 
@@ -43,6 +45,8 @@ static const struct config_case cases[] = {
 	{ { "--db", "dbname=x", "--log-level", "loud" }, CONFIG_ERROR, "--log-level" },
 	{ { "--db", "dbname=x", "--max-addresses", "-1" }, CONFIG_ERROR, "--max-addresses" },
 	{ { "--db", "dbname=x", "--workers", "0" }, CONFIG_ERROR, "--workers" },
+	{ { "--db", "dbname=x", "--max-negative-cache", "99" }, CONFIG_ERROR, "--max-negative-cache" },
+	{ { "--db", "dbname=x", "--max-negative-cache", "100" }, CONFIG_OK, NULL },
 	{ { "--db", "dbname=x", "--event-loop", "poll" }, CONFIG_OK, NULL },
 	{ { "--db", "dbname=x", "--event-loop=poll" }, CONFIG_OK, NULL },
 	{ { "--db", "dbname=x", "--event-loop", "libuv" }, CONFIG_ERROR, "--event-loop" },
@@ -80,6 +84,7 @@ Test(zws_config, defaults)
 	cr_expect_null(cfg.lookup);
 	cr_expect_eq(cfg.max_addresses, 1000);
 	cr_expect_eq(cfg.max_total_addresses, 1000000);
+	cr_expect_eq(cfg.max_negative_cache, 100000);
 	cr_expect_eq(cfg.max_message, 16384);
 	cr_expect_eq(cfg.rate_limit, 20);
 	cr_expect_eq(cfg.workers, 1);
@@ -114,6 +119,7 @@ Test(zws_config, environment_then_flags)
 	cr_expect_eq(cfg.rate_limit, 50);
 	cr_expect_eq(cfg.max_message, 4096);
 	cr_expect_eq(cfg.event_loop, ZWS_LOOP_POLL);
+	cr_expect_eq(cfg.max_negative_cache, 5000);
 	char *argv2[] = { "zws" };
 	cr_assert_eq(zws_config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
 	cr_expect_eq(cfg.port, 5000);
@@ -122,6 +128,7 @@ Test(zws_config, environment_then_flags)
 Test(zws_config, usage_names_every_flag)
 {
 	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses", "--max-total-addresses",
+				       "--max-negative-cache", "ZWS_MAX_NEGATIVE_CACHE",
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
 				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };

@@ -20,6 +20,7 @@
 #include "contract_store.h"
 #include "dlist.h"
 #include "log.h"
+#include "negative_bound.h"
 #include "tally.h"
 
 #define CONTRACTS_CACHE_LIMIT 262144
@@ -40,6 +41,7 @@ struct contracts {
 	lws_sorted_usec_list_t turn_sul, deadline_sul, report_sul;
 	bool turn_set, deadline_set, report_set, stopped;
 	struct tally late, lookup_failed, db_failed;
+	struct negative_bound negatives; /* "not a contract" rows in the table */
 	char db_why[128];
 };
 
@@ -174,12 +176,25 @@ static void send_db_batches(struct contracts *cs)
 
 /* ---- the lookup ---- */
 
+/* Caches the lookup's answers to b, trimming the "not a contract" rows
+ * first when they would pass their bound. */
+static void save_answers(struct contracts *cs, struct contract_check_batch *b, const enum contract_state *states)
+{
+	size_t no = 0;
+	for (size_t i = 0; i < b->n; i++)
+		no += states[i] == CONTRACT_NO;
+	if (negative_bound_before_save(&cs->negatives, no) && !contract_store_trim(cs->feed, cs->negatives.keep))
+		log_warn("\"not a contract\" answers not trimmed: out of memory");
+	if (!contract_store_save(cs->feed, (const uint8_t(*)[ADDRESS_BYTES])b->addrs, states, b->n))
+		log_warn("contract answers not cached: out of memory");
+}
+
 /* The lookup answered b or failed (states NULL, why). */
 static void lookup_over(struct contracts *cs, struct contract_check_batch *b, const enum contract_state *states,
 			const char *why)
 {
-	if (states && !contract_store_save(cs->feed, (const uint8_t(*)[ADDRESS_BYTES])b->addrs, states, b->n))
-		log_warn("contract answers not cached: out of memory");
+	if (states)
+		save_answers(cs, b, states);
 	contract_check_lookup_done(b, states, why, now_us());
 	schedule_turn(cs);
 }
@@ -258,13 +273,15 @@ void contracts_learn(struct contracts *cs, const uint8_t addr[ADDRESS_BYTES])
 
 /* ---- lifetime ---- */
 
-struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed,
-				struct contract_lookup *lookup, unsigned timeout_ms)
+struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed, struct contract_lookup *lookup,
+				const struct contracts_limits *limits)
 {
 	struct contracts *cs = calloc(1, sizeof(*cs));
 	if (!cs)
 		return NULL;
+	unsigned timeout_ms = limits->timeout_ms;
 	*cs = (struct contracts){ .cx = cx, .feed = feed, .lookup = lookup, .timeout_ms = timeout_ms };
+	negative_bound_init(&cs->negatives, limits->max_negative, limits->workers, CONTRACTS_LOOKUP_BATCH);
 	struct contract_check_config cfg = {
 		.cache_limit = CONTRACTS_CACHE_LIMIT, .db_batch = CONTRACTS_DB_BATCH,
 		.lookup_batch = CONTRACTS_LOOKUP_BATCH, .lookups_running = CONTRACTS_LOOKUPS_RUNNING,

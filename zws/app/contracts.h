@@ -18,10 +18,16 @@ struct pgfeed;
 struct contract_lookup;
 struct contracts;
 
-/* Checks on cx's loop, asking feed's database and lookup (NULL: none);
- * each check waits at most timeout_ms. NULL on OOM. */
-struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed,
-				struct contract_lookup *lookup, unsigned timeout_ms);
+struct contracts_limits {
+	unsigned timeout_ms;  /* the longest a check waits */
+	size_t max_negative;  /* the lookup's "not a contract" rows kept */
+	unsigned workers;     /* processes saving such rows */
+};
+
+/* Checks on cx's loop, asking feed's database and lookup (NULL: none),
+ * within limits (copied). NULL on OOM. */
+struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed, struct contract_lookup *lookup,
+				const struct contracts_limits *limits);
 /* Before the lws context is destroyed: no timer runs after this, and no
  * check is answered (the sessions cancel theirs as they close). */
 void contracts_stop(struct contracts *cs);

@@ -281,13 +281,15 @@ static bool make_adapters(struct zws *app)
 {
 	char err[160] = "";
 	app->feed_hooks = (struct pgfeed_hooks){ .ctx = app, .ready = feed_ready, .block = feed_block };
+	struct contracts_limits limits = { .timeout_ms = app->cfg->lookup_timeout_ms,
+					   .max_negative = app->cfg->max_negative_cache, .workers = app->cfg->workers };
 	if (app->cfg->lookup &&
 	    !(app->lookup = contract_lookup_new(app->context, app->vhost, app->cfg->lookup, err, sizeof(err)))) {
 		log_error("%s", err);
 		return false;
 	}
 	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks)) ||
-	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, app->cfg->lookup_timeout_ms))) {
+	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, &limits))) {
 		log_error("out of memory");
 		return false;
 	}

@@ -25,6 +25,9 @@ static const char usage[] =
 	"                         addresses checked per minute\n"
 	"  --max-total-addresses N addresses held across all connections of\n"
 	"                         one process (default 1000000)\n"
+	"  --max-negative-cache N \"not a contract\" answers of the lookup kept in\n"
+	"                         the contracts table, oldest dropped first\n"
+	"                         (env ZWS_MAX_NEGATIVE_CACHE, default 100000)\n"
 	"  --max-message BYTES    largest query accepted; larger closes with\n"
 	"                         1009 (default 16384)\n"
 	"  --rate-limit N/s       queries per second per connection, 0 = off\n"
@@ -79,7 +82,8 @@ static bool parse_rate(const char *s, unsigned long long *out)
 static bool known_option(const char *name)
 {
 	static const char *const names[] = {
-		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-message", "rate-limit",
+		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-negative-cache",
+		"max-message", "rate-limit",
 		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
 		"log-level",
 	};
@@ -96,6 +100,7 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->port = 4401;
 	cfg->max_addresses = 1000;
 	cfg->max_total_addresses = 1000000;
+	cfg->max_negative_cache = 100000;
 	cfg->max_message = 16384;
 	cfg->rate_limit = 20;
 	cfg->queue_max = 8;
@@ -143,6 +148,8 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 1000000, &v) && ((cfg->max_addresses = (unsigned)v), true);
 	else if (strcmp(name, "max-total-addresses") == 0)
 		ok = parse_uint(value, 1, 100000000, &v) && ((cfg->max_total_addresses = (unsigned)v), true);
+	else if (strcmp(name, "max-negative-cache") == 0)
+		ok = parse_uint(value, 100, 100000000, &v) && ((cfg->max_negative_cache = (unsigned)v), true);
 	else if (strcmp(name, "max-message") == 0)
 		ok = parse_uint(value, 64, 16 * 1024 * 1024, &v) && ((cfg->max_message = (size_t)v), true);
 	else if (strcmp(name, "rate-limit") == 0)
@@ -175,7 +182,7 @@ static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), 
 {
 	static const struct { const char *var, *flag; } vars[] = {
 		{ "ZWS_DB", "db" }, { "ZWS_PORT", "port" }, { "ZWS_LOOKUP", "lookup" },
-		{ "ZWS_EVENT_LOOP", "event-loop" },
+		{ "ZWS_EVENT_LOOP", "event-loop" }, { "ZWS_MAX_NEGATIVE_CACHE", "max-negative-cache" },
 	};
 	for (size_t i = 0; env && i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = env(vars[i].var);

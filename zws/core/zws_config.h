@@ -21,6 +21,7 @@ struct zws_config {
 	const char *lookup;      /* --lookup / ZWS_LOOKUP, may be NULL */
 	unsigned max_addresses;  /* --max-addresses, default 1000 */
 	unsigned max_total_addresses; /* --max-total-addresses, default 1000000 */
+	unsigned max_negative_cache; /* --max-negative-cache / ZWS_MAX_NEGATIVE_CACHE, lookup "no" rows */
 	size_t max_message;      /* --max-message, default 16384 */
 	unsigned rate_limit;     /* --rate-limit N/s, queries per second; 0 = off */
 	unsigned queue_max;      /* --max-queue, pending messages per client */

@@ -1,10 +1,13 @@
 /* The contracts table's SQL (see contract_store.h). An answer of the
  * lookup is trusted for ten minutes when it says "not a contract", and
  * then removed by the next save; ingest may see the address deployed any
- * time and records that itself. */
+ * time and records that itself. How many such answers stay is bounded by
+ * trims the caller asks for (core/negative_bound.h). */
 #include "contract_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -21,6 +24,13 @@ static const char store_sql[] =
 	" SELECT a, c, 'lookup' FROM unnest($1::text[], $2::boolean[]) AS t(a, c)"
 	" ON CONFLICT (address) DO UPDATE SET is_contract = EXCLUDED.is_contract, checked_at = now()"
 	" WHERE contracts.source = 'lookup'";
+
+/* The oldest go first; the address breaks ties so that a trim is the same
+ * whichever process runs it. */
+static const char trim_sql[] =
+	"DELETE FROM contracts WHERE source = 'lookup' AND NOT is_contract AND address IN"
+	" (SELECT address FROM contracts WHERE source = 'lookup' AND NOT is_contract"
+	" ORDER BY checked_at DESC, address DESC OFFSET $1::bigint)";
 
 /* A PostgreSQL text[] literal of canonical addresses (those states does
  * not leave CONTRACT_UNKNOWN, if given). NULL on OOM. */
@@ -78,4 +88,14 @@ bool contract_store_save(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES]
 	}
 	return pgfeed_query_take(f, store_sql, 2, address_array(addrs, states, n), buf_take(&flags, NULL), NULL,
 			    NULL);
+}
+
+bool contract_store_trim(struct pgfeed *f, size_t keep)
+{
+	if (!pgfeed_connected(f))
+		return true;
+	char n[32];
+	snprintf(n, sizeof(n), "%zu", keep);
+	char *p = strdup(n);
+	return p && pgfeed_query_take(f, trim_sql, 1, p, NULL, NULL, NULL);
 }

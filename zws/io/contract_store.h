@@ -22,4 +22,9 @@ bool contract_store_known(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES
 bool contract_store_save(struct pgfeed *f, const uint8_t (*addrs)[ADDRESS_BYTES],
 			 const enum contract_state *states, size_t n) __attribute__((warn_unused_result));
 
+/* Removes the lookup's "not a contract" answers but the newest keep; the
+ * contract answers and what ingest recorded stay. Nothing while the feed
+ * is not connected. false: out of memory. */
+bool contract_store_trim(struct pgfeed *f, size_t keep) __attribute__((warn_unused_result));
+
 #endif
