@@ -296,27 +296,66 @@ static bool make_adapters(struct zws *app)
 	return true;
 }
 
-int server_run(const struct zws_config *cfg, struct listener *l)
+/* A worker and the loop under it; its app is what lws_context_user gives. */
+struct server {
+	struct zws app;
+	struct evloop *loop;
+};
+
+struct server *server_new(const struct zws_config *cfg, struct listener *l)
 {
-	struct zws app = { .cfg = cfg, .listener = l, .session_hooks = &session_hooks };
-	struct evloop *loop = NULL;
-	int rc = 1;
-	dlist_init(&app.newblock);
-	dlist_init(&app.unsubscribing);
-	keepalive_init(&app.keepalive, cfg->ping_after_s, cfg->drop_after_s);
+	struct server *sv = calloc(1, sizeof(*sv));
+	if (!sv) {
+		log_error("out of memory");
+		listener_free(l);
+		return NULL;
+	}
+	struct zws *app = &sv->app;
+	*app = (struct zws){ .cfg = cfg, .listener = l, .session_hooks = &session_hooks };
+	dlist_init(&app->newblock);
+	dlist_init(&app->unsubscribing);
+	keepalive_init(&app->keepalive, cfg->ping_after_s, cfg->drop_after_s);
 	lws_set_log_level(log_current_level >= LOG_LEVEL_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
 							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
-	if (!build_errors(&app) || !(app.peers = peers_new()))
+	if (!build_errors(app) || !(app->peers = peers_new()))
 		log_error("out of memory");
-	else if (!(loop = evloop_new(cfg->event_loop)))
+	else if (!(sv->loop = evloop_new(cfg->event_loop)))
 		log_error("cannot create the %s event loop", zws_config_event_loop_name(cfg->event_loop));
-	else if (!(app.context = create_context(&app, loop)))
+	else if (!(app->context = create_context(app, sv->loop)))
 		log_error("cannot create the lws context on the %s loop",
 			  zws_config_event_loop_name(cfg->event_loop));
-	else if (!(app.vhost = lws_get_vhost_by_name(app.context, "zws")))
+	else if (!(app->vhost = lws_get_vhost_by_name(app->context, "zws")))
 		log_error("lws created no vhost");
-	else if (make_adapters(&app))
-		rc = run_loop(&app, loop);
-	app_free(&app, loop);
+	else if (make_adapters(app))
+		return sv;
+	server_free(sv);
+	return NULL;
+}
+
+struct lws_context *server_context(const struct server *sv)
+{
+	return sv->app.context;
+}
+
+struct lws_vhost *server_vhost(const struct server *sv)
+{
+	return sv->app.vhost;
+}
+
+void server_free(struct server *sv)
+{
+	if (!sv)
+		return;
+	app_free(&sv->app, sv->loop);
+	free(sv);
+}
+
+int server_run(const struct zws_config *cfg, struct listener *l)
+{
+	struct server *sv = server_new(cfg, l);
+	if (!sv)
+		return 1;
+	int rc = run_loop(&sv->app, sv->loop);
+	server_free(sv);
 	return rc;
 }
