@@ -105,6 +105,28 @@ Test(hostile, fragments_in_every_order_rfc6455_allows_or_forbids, .timeout = 90)
 	it_mark_passed();
 }
 
+Test(hostile, nothing_follows_the_close_zws_sends_for_a_protocol_error, .timeout = 60)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	struct it_ws *ws = connected(s.zws_port);
+	/* In one write: a binary message (answered with an error) and a
+	 * fragmented ping (a protocol error), masked with the key 00000000. */
+	static const unsigned char bytes[] = { 0x82, 0x81, 0, 0, 0, 0, 'V', 0x09, 0x81, 0, 0, 0, 0, 'x' };
+	cr_assert(it_ws_send_raw(ws, bytes, sizeof(bytes)));
+	struct it_ws_frame f;
+	cr_assert(it_ws_recv_frame_raw(ws, &f, 5000), "no answer at all");
+	cr_assert_eq(f.opcode, IT_WS_CLOSE, "first frame: opcode %d (%.60s), not a close", f.opcode, f.data);
+	cr_assert_eq(f.close_code, 1002);
+	it_ws_frame_free(&f);
+	bool more = it_ws_recv_frame_raw(ws, &f, 2000);
+	cr_assert_not(more, "a frame after the close: opcode %d (%.60s)", f.opcode, more ? f.data : "");
+	it_ws_close(ws);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
 #define KEY "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 #define V13 "Sec-WebSocket-Version: 13\r\n"
 

@@ -160,6 +160,17 @@ static bool too_slow(const struct session *s, uint64_t now)
 	return n >= max && now - s->queue->since >= SESSION_STALL_MS;
 }
 
+/* Whether lws is closing the connection, or has a close frame queued or
+ * sent: nothing may follow that frame (RFC 6455 section 5.5.1). After a
+ * protocol error it found in the client's frames, lws 4.1.6 sends its close
+ * frame and then still calls session_writeable while it waits for the
+ * client's answer. It does not say so, but the close payload it keeps
+ * (lws_close_reason) is there from then on: lws_get_close_length. */
+static bool closing_in_lws(const struct session *s)
+{
+	return s->lws_closing || lws_get_close_length(s->wsi) > 0;
+}
+
 /* Whether lws may be given a write to this client now, outside its
  * writable callback: nothing waits here (no reply, no notification), no
  * remainder of an earlier write is buffered in lws (rawsend_idle), lws is
@@ -170,7 +181,7 @@ static bool too_slow(const struct session *s, uint64_t now)
  * what writing here saves. */
 static bool writable_now(const struct session *s)
 {
-	return !s->queue && !s->replies && !s->lws_closing && rawsend_idle(s->wsi);
+	return !s->queue && !s->replies && !closing_in_lws(s) && rawsend_idle(s->wsi);
 }
 
 /* A write outside the writable callback failed, or left a frame that
@@ -371,6 +382,8 @@ int session_writeable(struct session *s)
 		close_reason(s);
 		return -1;
 	}
+	if (closing_in_lws(s))
+		return 0;
 	if (s->ping_due)
 		return send_ping(s);
 	struct frame *f = next_frame(s);
