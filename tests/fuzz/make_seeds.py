@@ -141,7 +141,64 @@ def urls():
         write("ingest_url", name, u)
 
 
+def frame(op, payload=b"", fin=True, masked=True, rsv=0, length=None):
+    """A client frame; masked with the key 00000000, so the payload reads as is."""
+    if isinstance(payload, str):
+        payload = payload.encode()
+    n = len(payload) if length is None else length
+    head = bytes([(0x80 if fin else 0) | rsv | op])
+    m = 0x80 if masked else 0
+    if n < 126:
+        head += bytes([m | n])
+    elif n < 65536:
+        head += bytes([m | 126]) + n.to_bytes(2, "big")
+    else:
+        head += bytes([m | 127]) + n.to_bytes(8, "big")
+    return head + (b"\0\0\0\0" if masked else b"") + payload
+
+
+def sessions():
+    """Frame sequences a client sends after the handshake (fuzz_zws_session)."""
+    nb = '{"query":"NewBlock"}'
+    ev = '{"query":"EventLog","addresses":["0x17329229cd84b964130977975054f7725a85381a"]}'
+    tx = '{"query":"TxnLog","addresses":["' + ADDR_B32 + '"]}'
+    close = lambda code, why=b"": frame(8, code.to_bytes(2, "big") + why)
+    seeds = {
+        "newblock": frame(1, nb),
+        "every-query": frame(1, nb) + frame(1, ev) + frame(1, tx)
+        + frame(1, '{"query":"Unsubscribe","type":"TxnLog"}') + close(1000, b"bye"),
+        "fragments": frame(1, nb[:9], fin=False) + frame(0, nb[9:15], fin=False) + frame(0, nb[15:]),
+        "ping-between-fragments": frame(1, nb[:5], fin=False) + frame(9, b"hi") + frame(0, nb[5:]),
+        "empty-first-fragment": frame(1, b"", fin=False) + frame(0, nb),
+        "empty-fragments-only": frame(1, b"", fin=False) + frame(0, b"", fin=False) + frame(0, b""),
+        "continuation-without-start": frame(0, nb),
+        "text-inside-fragmented": frame(1, nb[:5], fin=False) + frame(1, nb),
+        "fragmented-ping": frame(9, b"x", fin=False),
+        "close-1000": close(1000, b"done"),
+        "close-5000": close(5000),
+        "close-one-byte": frame(8, b"\x03"),
+        "close-empty": frame(8),
+        "close-bad-utf8-reason": close(1000, b"\xc0\xaf"),
+        "pong-unasked": frame(10, b"p") + frame(1, nb),
+        "binary": frame(2, b"\x00\x01\x02"),
+        "too-big": frame(1, "x" * 9000, fin=False) + frame(0, "y" * 9000),
+        "reserved-bits": frame(1, nb, rsv=0x40),
+        "reserved-opcode": frame(3, b"?"),
+        "bad-utf8": frame(1, b'{"query":"\xff\xfe"}'),
+        "utf8-split-across-fragments": frame(1, '{"query":"\u00e9'.encode()[:-1], fin=False)
+        + frame(0, '{"query":"\u00e9"}'.encode()[len('{"query":"\u00e9'.encode()) - 1:]),
+        "unmasked": frame(1, nb, masked=False),
+        "length-2-63": frame(1, b"", length=1 << 63),
+        "long-ping": frame(9, b"p" * 126),
+        "not-json": frame(1, "NewBlock"),
+        "nul-after-json": frame(1, nb + "\0"),
+        "byte-then-rest": frame(1, nb)[:1],
+    }
+    for name, data in seeds.items():
+        write("zws_session", name, data)
+
+
 if __name__ == "__main__":
-    for f in (queries, addresses, payloads, contract_checks, rpc, jraw, blocks, zws_blocks, urls):
+    for f in (queries, addresses, payloads, contract_checks, rpc, jraw, blocks, zws_blocks, urls, sessions):
         f()
     sys.exit(0)
