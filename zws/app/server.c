@@ -254,10 +254,7 @@ static bool build_errors(struct zws *app)
 	struct buf b = BUF_INIT;
 	bool ok = true;
 	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_FULL; e++) {
-		unsigned limit = e == QUERY_ERR_RATE ? app->cfg->rate_limit
-			       : e == QUERY_ERR_FULL ? app->cfg->max_total_addresses
-			       : e == QUERY_ERR_CHECKS ? app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS
-						       : app->cfg->max_addresses;
+		unsigned limit = subscribe_error_limit(app->cfg, (enum query_error)e);
 		ok = query_error_json((enum query_error)e, limit, &b) &&
 		     (app->errors[e] = frame_new(b.data, b.len)) != NULL;
 	}

@@ -89,11 +89,11 @@ void session_set_state(struct session *s, enum session_state next)
 	case SESSION_CLOSING:
 		/* A client that does not read never sees the close frame; the
 		 * timeout ends the connection anyway. A drain (1001) first
-		 * finishes what the client is owed, within --drain-s. */
+		 * finishes what the client is owed: the drain's own deadline
+		 * (--drain-s, server.c) bounds it and counts who is cut. */
 		lws_callback_on_writable(s->wsi);
-		lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND,
-				s->close_code == LWS_CLOSE_STATUS_GOINGAWAY ? (int)s->app->cfg->drain_s
-									    : SESSION_CLOSE_SEND_SECS);
+		if (s->close_code != LWS_CLOSE_STATUS_GOINGAWAY)
+			lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, SESSION_CLOSE_SEND_SECS);
 		break;
 	default:
 		break;

@@ -204,9 +204,12 @@ void listener_stop(struct listener *l)
 	}
 	/* Closed, not just unwatched: the kernel then sends new connections
 	 * to the other processes on the port (a rolling restart) instead of
-	 * queueing them here. */
-	if (l->fd >= 0)
+	 * queueing them here. shutdown() ends the listening at once for lws's
+	 * dup too, which lws closes only on a later loop turn. */
+	if (l->fd >= 0) {
+		shutdown(l->fd, SHUT_RD);
 		close(l->fd);
+	}
 	l->fd = -1;
 }
 
