@@ -581,3 +581,47 @@ Test(ops, lws_lines_only_with_lws_debug, .timeout = 120)
 	it_stack_stop(&s);
 	it_mark_passed();
 }
+
+/* zws-ingest takes the same --log-file (reopened on SIGHUP) and
+ * --log-format json. */
+Test(ops, ingest_log_file_and_json, .timeout = 120)
+{
+	char dir[1024], file[1100], moved[1200];
+	struct it_proc *probe = it_proc_start("probe", (char *const[]){ "/bin/true", NULL });
+	snprintf(dir, sizeof(dir), "%s", it_proc_log(probe));
+	it_proc_wait(probe, 5000);
+	snprintf(file, sizeof(file), "%s/ingest-file.log", dirname(dir));
+	snprintf(moved, sizeof(moved), "%s.1", file);
+	unlink(file);
+	unlink(moved);
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000, .no_zws = true,
+				   .ingest_args = (const char *const[]){ "--log-file", file, "--log-format", "json", NULL } };
+	it_stack_start(&s, &o);
+	cr_assert_gt(count_lines(file, "\"message\":\"blk=1000 "), 0, "zws-ingest does not log to --log-file");
+	cr_assert_eq(rename(file, moved), 0);
+	cr_assert_eq(kill(it_proc_pid(s.ingest), SIGHUP), 0);
+	long long deadline = it_now_ms() + 10000;
+	while (!count_lines(file, "SIGHUP received: log file reopened") && it_now_ms() < deadline)
+		usleep(100000);
+	cr_assert_eq(count_lines(file, "SIGHUP received: log file reopened"), 1);
+	long long num = it_lookup_produce(s.lookup_port, 1);
+	cr_assert(it_wait_block(s.db, num, 20000));
+	char want[64];
+	snprintf(want, sizeof(want), "\"block\":%lld", num);
+	deadline = it_now_ms() + 10000;
+	while (!count_lines(file, want) && it_now_ms() < deadline)
+		usleep(100000);
+	cr_assert_gt(count_lines(file, want), 0, "block %lld's line is not in the new file", num);
+	FILE *f = fopen(file, "r");
+	char line[8192];
+	while (fgets(line, sizeof(line), f)) {
+		json_object *j = json_tokener_parse(line);
+		cr_assert(j, "not JSON: %s", line);
+		json_object_put(j);
+	}
+	fclose(f);
+	cr_assert(it_proc_running(s.ingest), "SIGHUP stopped zws-ingest");
+	it_stack_stop(&s);
+	it_mark_passed();
+}
