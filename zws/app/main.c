@@ -240,6 +240,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	setup_log(&cfg);
+	/* SIGHUP never stops zws, not even before the loop handles it. */
+	signal(SIGHUP, SIG_IGN);
 	struct database_facts db;
 	read_database(cfg.db, &db);
 	int need = schema_required_version();
