@@ -2,8 +2,8 @@
  * Parses the command line, runs the follower on a libevent loop, wires the
  * --http listener to it, and handles signals: SIGTERM or SIGINT commit
  * what is fetched and stop (exit 0; a second one stops at once), SIGHUP
- * is logged and changes nothing (logs go to stderr: there is no file of
- * ours to reopen). --migrate-only applies the schema and exits. */
+ * reopens --log-file (for logrotate) and never stops it. --migrate-only
+ * applies the schema and exits. */
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,7 +29,14 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
 static void on_hangup(evutil_socket_t sig, short what, void *arg)
 {
-	log_info("SIGHUP received: logs go to stderr, nothing to reopen; carrying on");
+	const struct ingest_config *cfg = arg;
+	char err[300];
+	if (!log_reopen(err, sizeof(err)))
+		log_error("SIGHUP received: %s; still logging to the old file", err);
+	else if (cfg->log_file)
+		log_info("SIGHUP received: log file reopened; carrying on");
+	else
+		log_info("SIGHUP received: logs go to stderr, nothing to reopen; carrying on");
 }
 
 /* --migrate-only: the schema, then exit (0 when it is current). */
@@ -69,7 +76,7 @@ static int run(struct event_base *base, const struct ingest_config *cfg)
 	struct ops_http *http = start_http(base, cfg, f);
 	struct event *term = evsignal_new(base, SIGTERM, on_stop_signal, f);
 	struct event *intr = evsignal_new(base, SIGINT, on_stop_signal, f);
-	struct event *hup = evsignal_new(base, SIGHUP, on_hangup, f);
+	struct event *hup = evsignal_new(base, SIGHUP, on_hangup, (void *)cfg);
 	if (!term || !intr || !hup || event_add(term, NULL) != 0 || event_add(intr, NULL) != 0 ||
 	    event_add(hup, NULL) != 0)
 		die("cannot install signal handlers");
@@ -98,6 +105,11 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	log_set_format(cfg.log_format);
+	if (cfg.log_file && !log_open_file(cfg.log_file, err, sizeof(err))) {
+		fprintf(stderr, "zws-ingest: %s\n", err);
+		return 2;
+	}
 	if (cfg.migrate_only)
 		return migrate_only(cfg.db);
 	signal(SIGPIPE, SIG_IGN);

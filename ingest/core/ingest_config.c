@@ -40,6 +40,9 @@ static const char usage[] =
 	"                        ingest stops because the lookup follows another\n"
 	"                        chain (a one-off: drop it from the next start)\n"
 	"  --log-level L         error, warn, info or debug (default info)\n"
+	"  --log-format F        text (default), or json: one JSON object per line\n"
+	"  --log-file FILE       log to FILE instead of stderr; SIGHUP reopens it\n"
+	"                        (for logrotate)\n"
 	"  --migrate-only        apply the sql/ migrations, then exit 0 (no\n"
 	"                        --lookup needed): run it before zws on a fresh\n"
 	"                        database, as docker-compose.yml does\n"
@@ -59,8 +62,7 @@ static const char usage[] =
 	"Two zws-ingest on one database elect a leader through a PostgreSQL\n"
 	"advisory lock: one follows, the other waits as a standby and takes over\n"
 	"when the leader's session ends. SIGTERM or SIGINT: commit the blocks\n"
-	"already fetched, then stop. SIGHUP: logged, never stops (logs go to\n"
-	"stderr, there is no file to reopen).\n";
+	"already fetched, then stop. SIGHUP: reopens --log-file, never stops.\n";
 
 const char *ingest_config_usage(void)
 {
@@ -106,6 +108,8 @@ static bool set_timeout(struct ingest_config *c, const char *v) { return parse_i
 static bool set_backoff(struct ingest_config *c, const char *v) { return parse_int(v, 100, 3600000, &c->backoff_max_ms); }
 static bool set_window(struct ingest_config *c, const char *v) { return parse_int(v, 1, 100000, &c->window); }
 static bool set_level(struct ingest_config *c, const char *v) { return log_parse_level(v, &c->log_level); }
+static bool set_format(struct ingest_config *c, const char *v) { return log_parse_format(v, &c->log_format); }
+static bool set_log_file(struct ingest_config *c, const char *v) { return *v && ((c->log_file = v), true); }
 static bool set_lag_blocks(struct ingest_config *c, const char *v) { return parse_u64(v, &c->healthy_lag_blocks); }
 static bool set_lag_s(struct ingest_config *c, const char *v) { return parse_int(v, 1, 86400, &c->healthy_lag_s); }
 
@@ -155,6 +159,8 @@ static const struct option_def {
 	{ "--backoff-max-ms", set_backoff, "milliseconds between 100 and 3600000", "ZWS_INGEST_BACKOFF_MAX_MS" },
 	{ "--window", set_window, "a number between 1 and 100000", "ZWS_INGEST_WINDOW" },
 	{ "--log-level", set_level, "error, warn, info or debug", "ZWS_INGEST_LOG_LEVEL" },
+	{ "--log-format", set_format, "text or json", "ZWS_INGEST_LOG_FORMAT" },
+	{ "--log-file", set_log_file, "a file name", "ZWS_INGEST_LOG_FILE" },
 	{ "--http", set_http, "ADDR:PORT", "ZWS_INGEST_HTTP" },
 	{ "--healthy-lag-blocks", set_lag_blocks, "a block count", "ZWS_INGEST_HEALTHY_LAG_BLOCKS" },
 	{ "--healthy-lag-s", set_lag_s, "seconds between 1 and 86400", "ZWS_INGEST_HEALTHY_LAG_S" },

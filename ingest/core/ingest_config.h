@@ -28,6 +28,8 @@ struct ingest_config {
 	uint64_t max_block_bytes;  /* what one block's rows may hold */
 	uint64_t rewind;           /* blocks to delete at start (0: none) */
 	enum log_level log_level;
+	enum log_format log_format; /* --log-format text or json */
+	const char *log_file;      /* --log-file, reopened on SIGHUP; NULL: stderr */
 	const char *http;          /* --http ADDR:PORT for /healthz and /metrics; NULL: off */
 	char http_addr[128];       /* its address, without brackets */
 	int http_port;

@@ -85,7 +85,7 @@ static struct worker *worker_get(void)
 				    sizeof(err)) == CONFIG_OK);
 	log_set_level(LOG_LEVEL_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	FUZZ_CHECK((w->sv = server_new(&w->cfg, NULL)) != NULL);
+	FUZZ_CHECK((w->sv = server_new(&w->cfg, NULL, NULL)) != NULL);
 	w->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	socklen_t alen = sizeof(w->addr);
 	w->addr.sin_family = AF_INET;

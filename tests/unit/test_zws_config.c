@@ -54,6 +54,12 @@ static const struct config_case cases[] = {
 	{ { "--db", "garbage" }, CONFIG_ERROR,
 	  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
 	{ { "--db", "postgresql://zws@db:5432/zws" }, CONFIG_OK, NULL },
+	{ { "--version" }, CONFIG_VERSION, NULL },
+	{ { "--db", "dbname=x", "--join" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--join=1" }, CONFIG_ERROR, "--join takes no value" },
+	{ { "--db", "dbname=x", "--drain-s", "0" }, CONFIG_ERROR, "--drain-s" },
+	{ { "--db", "dbname=x", "--log-format", "xml" }, CONFIG_ERROR, "--log-format" },
+	{ { "--db", "dbname=x", "--log-format", "json", "--log-file", "/tmp/z.log" }, CONFIG_OK, NULL },
 };
 
 Test(zws_config, table)
@@ -90,6 +96,52 @@ Test(zws_config, defaults)
 	cr_expect_eq(cfg.workers, 1);
 	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBEV);
 	cr_expect_eq(cfg.log_level, LOG_LEVEL_INFO);
+	cr_expect_eq(cfg.drain_s, 10);
+	cr_expect_not(cfg.join);
+	cr_expect_not(cfg.lws_debug);
+	cr_expect_eq(cfg.log_format, LOG_FORMAT_TEXT);
+	cr_expect_null(cfg.log_file);
+}
+
+/* Every option's variable is ZWS_ and its name in upper case. */
+static const char *every_env(const char *name)
+{
+	static const char *const vars[][2] = {
+		{ "ZWS_DB", "host=/env" }, { "ZWS_HOST", "127.0.0.2" }, { "ZWS_MAX_ADDRESSES", "7" },
+		{ "ZWS_MAX_TOTAL_ADDRESSES", "70" }, { "ZWS_MAX_MESSAGE", "1024" }, { "ZWS_RATE_LIMIT", "3/s" },
+		{ "ZWS_MAX_QUEUE", "5" }, { "ZWS_LOOKUP_TIMEOUT_MS", "900" }, { "ZWS_PING_AFTER", "11" },
+		{ "ZWS_DROP_AFTER", "22" }, { "ZWS_WORKERS", "3" }, { "ZWS_DRAIN_S", "4" }, { "ZWS_JOIN", "1" },
+		{ "ZWS_LWS_DEBUG", "yes" }, { "ZWS_LOG_LEVEL", "debug" }, { "ZWS_LOG_FORMAT", "json" },
+		{ "ZWS_LOG_FILE", "/tmp/zws.log" },
+	};
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (strcmp(name, vars[i][0]) == 0)
+			return vars[i][1];
+	return NULL;
+}
+
+Test(zws_config, every_option_from_the_environment)
+{
+	char *argv[] = { "zws" };
+	struct zws_config cfg;
+	char err[200];
+	cr_assert_eq(zws_config_parse(&cfg, 1, argv, every_env, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_expect_str_eq(cfg.host, "127.0.0.2");
+	cr_expect_eq(cfg.max_addresses, 7);
+	cr_expect_eq(cfg.max_total_addresses, 70);
+	cr_expect_eq(cfg.max_message, 1024);
+	cr_expect_eq(cfg.rate_limit, 3);
+	cr_expect_eq(cfg.queue_max, 5);
+	cr_expect_eq(cfg.lookup_timeout_ms, 900);
+	cr_expect_eq(cfg.ping_after_s, 11);
+	cr_expect_eq(cfg.drop_after_s, 22);
+	cr_expect_eq(cfg.workers, 3);
+	cr_expect_eq(cfg.drain_s, 4);
+	cr_expect(cfg.join);
+	cr_expect(cfg.lws_debug);
+	cr_expect_eq(cfg.log_level, LOG_LEVEL_DEBUG);
+	cr_expect_eq(cfg.log_format, LOG_FORMAT_JSON);
+	cr_expect_str_eq(cfg.log_file, "/tmp/zws.log");
 }
 
 Test(zws_config, event_loop_names)
@@ -131,7 +183,8 @@ Test(zws_config, usage_names_every_flag)
 				       "--max-negative-cache", "ZWS_MAX_NEGATIVE_CACHE",
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
-				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };
+				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP", "--drain-s", "ZWS_DRAIN_S", "--join", "ZWS_JOIN",
+				       "--log-format", "--log-file", "--lws-debug", "--version" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(zws_config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }

@@ -17,6 +17,7 @@
 #include "keepalive.h"
 #include "listener.h"
 #include "pgfeed.h"
+#include "port_identity.h"
 #include "zws_config.h"
 #include "fanout_plan.h"
 #include "frame.h"
@@ -45,6 +46,8 @@ struct zws {
 	struct listener *listener;
 	struct pgfeed_hooks feed_hooks;
 	struct listener_hooks listener_hooks;
+	struct port_identity *identity; /* answers who serves the port (main's) */
+	struct port_identity_hooks identity_hooks;
 
 	struct subs_index index[SUBS_TOPICS];
 	struct dlist newblock;    /* sessions subscribed to NewBlock */
@@ -65,6 +68,12 @@ struct zws {
 	struct text_parts parts;
 	struct buf scratch;
 	uint32_t epoch_stamp;
+
+	/* The drain (SIGTERM/SIGINT), for its summary line. */
+	lws_usec_t drain_start_us;
+	size_t drain_clients; /* connected when it began */
+	size_t drain_cut;     /* still connected at its end */
+	int hangups_seen;     /* SIGHUPs handled */
 
 	bool accepting;
 	bool stopping;

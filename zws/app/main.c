@@ -1,9 +1,13 @@
 /* zws: the WebSocket server. Parses the command line, refuses a database
- * whose schema is missing or too old, opens the listening socket and runs
- * one worker, or with --workers N forks N workers that each open their own
- * SO_REUSEPORT socket on the same port and supervises them. */
+ * whose schema is missing or too old, refuses a port another zws serves
+ * unless it joins on purpose (--join) and reads the same database, opens
+ * the listening socket and runs one worker, or with --workers N forks N
+ * workers that each open their own SO_REUSEPORT socket on the same port
+ * and supervises them: SIGTERM/SIGINT are forwarded and every worker is
+ * waited for, SIGHUP reopens the log file here and in every worker. */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,52 +19,109 @@
 #include "zws_config.h"
 #include "listener.h"
 #include "log.h"
+#include "port_identity.h"
 #include "schema.h"
 #include "server.h"
+
+/* Exit status of a refusal to start on an occupied port, as of a bad
+ * option: nothing was started, the command line has to change. */
+#define ZWS_EXIT_REFUSED 2
 
 static const char *env_lookup(const char *name)
 {
 	return getenv(name);
 }
 
-/* The schema version in the database; 0 if there is no schema. Dies if
+/* What zws learns of its database before starting. */
+struct database_facts {
+	int schema_version;   /* 0 if there is no schema */
+	char identity[160];   /* "<system identifier> <database name>" */
+};
+
+/* Reads the schema version and the database's identity. Dies if
  * PostgreSQL cannot be reached. Runs before any loop exists. */
-static int schema_version(const char *conninfo)
+static void read_database(const char *conninfo, struct database_facts *out)
 {
 	PGconn *c = PQconnectdb(conninfo);
 	if (PQstatus(c) != CONNECTION_OK) {
-		char msg[256];
+		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c));
-		msg[strcspn(msg, "\n")] = '\0';
 		PQfinish(c);
 		die("cannot connect to PostgreSQL: %s", msg);
 	}
 	PGresult *r = PQexec(c, "SELECT max(version) FROM schema_version");
-	int v = 0;
+	out->schema_version = 0;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-		v = atoi(PQgetvalue(r, 0, 0));
+		out->schema_version = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	r = PQexec(c, "SELECT system_identifier, current_database() FROM pg_control_system()");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		snprintf(out->identity, sizeof(out->identity), "%s %s", PQgetvalue(r, 0, 0),
+			 PQgetvalue(r, 0, 1));
+	else
+		snprintf(out->identity, sizeof(out->identity), "unknown");
 	PQclear(r);
 	PQfinish(c);
-	return v;
 }
 
-static int run_one(const struct zws_config *cfg)
+/* "zws <pid> <identity>": the identity part. */
+static const char *identity_of(const char *line)
+{
+	const char *p = strchr(line, ' ');
+	p = p ? strchr(p + 1, ' ') : NULL;
+	return p ? p + 1 : "";
+}
+
+/* Refuses (one line, exit 2) a port another zws serves, unless --join and
+ * the same database; refuses a port something else holds. */
+static void check_port(const struct zws_config *cfg, const char *ours)
+{
+	char line[256] = "";
+	switch (port_identity_probe(cfg->host, cfg->port, line, sizeof(line))) {
+	case PORT_FREE:
+		return;
+	case PORT_OTHER:
+		log_error("port %d is in use by a program that does not answer as zws (or a zws "
+			  "shutting down); refusing to share it: pick another --port", cfg->port);
+		exit(ZWS_EXIT_REFUSED);
+	case PORT_ZWS:
+		break;
+	}
+	const char *theirs = identity_of(line);
+	if (!cfg->join) {
+		log_error("port %d is already served by another zws (%s, database %s); two would split "
+			  "its clients between them: stop it, pick another --port, or add --join to "
+			  "share the port (same database only)", cfg->port, line, theirs);
+		exit(ZWS_EXIT_REFUSED);
+	}
+	if (strcmp(theirs, ours) != 0 || strcmp(ours, "unknown") == 0) {
+		log_error("--join refused: the zws on port %d reads database %s, this one %s; clients "
+			  "would get two different chains", cfg->port, theirs, ours);
+		exit(ZWS_EXIT_REFUSED);
+	}
+	log_info("joining the zws on port %d (%s): same database %s", cfg->port, line, ours);
+}
+
+static int run_one(const struct zws_config *cfg, struct port_identity *id)
 {
 	char err[200] = "";
 	struct listener *l = listener_new(cfg->host, cfg->port, err, sizeof(err));
 	if (!l)
 		die("%s", err);
-	return server_run(cfg, l);
+	return server_run(cfg, l, id);
 }
 
-static volatile sig_atomic_t parent_stop;
+static volatile sig_atomic_t parent_stops, parent_hangups;
 
 static void parent_signal(int sig)
 {
-	parent_stop = sig;
+	if (sig == SIGHUP)
+		parent_hangups++;
+	else
+		parent_stops++;
 }
 
-static pid_t spawn(const struct zws_config *cfg, unsigned n)
+static pid_t spawn(const struct zws_config *cfg, unsigned n, struct port_identity *id)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -70,15 +131,33 @@ static pid_t spawn(const struct zws_config *cfg, unsigned n)
 			exit(0);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		exit(run_one(cfg));
+		signal(SIGHUP, SIG_IGN); /* until the worker's loop handles it */
+		exit(run_one(cfg, id));
 	}
 	if (pid < 0)
 		log_error("cannot fork worker %u: %s", n, strerror(errno));
 	return pid;
 }
 
-/* Forks the workers, restarts one that dies, forwards SIGTERM/SIGINT. */
-static int supervise(const struct zws_config *cfg)
+static void forward(const pid_t *pids, unsigned n, int sig)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], sig);
+}
+
+/* The supervisor's own part of a SIGHUP; the workers get it forwarded. */
+static void parent_hangup(void)
+{
+	char err[200];
+	if (!log_reopen(err, sizeof(err)))
+		log_error("SIGHUP: %s; still logging to the old file", err);
+}
+
+/* Forks the workers, restarts one that dies, forwards SIGTERM/SIGINT (each
+ * one: a second one ends the workers' drain at once) and SIGHUP, and once
+ * stopping waits for every worker. */
+static int supervise(const struct zws_config *cfg, struct port_identity *id)
 {
 	pid_t *pids = calloc(cfg->workers, sizeof(*pids));
 	if (!pids)
@@ -86,17 +165,19 @@ static int supervise(const struct zws_config *cfg)
 	struct sigaction sa = { .sa_handler = parent_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	for (unsigned i = 0; i < cfg->workers; i++)
-		pids[i] = spawn(cfg, i);
+		pids[i] = spawn(cfg, i, id);
 	log_info("zws started %u workers on port %d", cfg->workers, cfg->port);
 	unsigned alive = cfg->workers;
-	bool forwarded = false;
+	sig_atomic_t stops_sent = 0, hangups_sent = 0;
+	int failed = 0;
 	while (alive) {
-		if (parent_stop && !forwarded) {
-			for (unsigned i = 0; i < cfg->workers; i++)
-				if (pids[i] > 0)
-					kill(pids[i], SIGTERM);
-			forwarded = true;
+		for (; stops_sent < parent_stops; stops_sent++)
+			forward(pids, cfg->workers, SIGTERM);
+		for (; hangups_sent < parent_hangups; hangups_sent++) {
+			parent_hangup();
+			forward(pids, cfg->workers, SIGHUP);
 		}
 		int st;
 		pid_t pid = waitpid(-1, &st, 0);
@@ -109,16 +190,37 @@ static int supervise(const struct zws_config *cfg)
 				continue;
 			pids[i] = 0;
 			alive--;
-			if (!parent_stop) {
-				log_error("worker %u (pid %d) exited with status %d; restarting", i, (int)pid, st);
-				sleep(1);
-				if ((pids[i] = spawn(cfg, i)) > 0)
-					alive++;
+			if (parent_stops) {
+				failed += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+				continue;
 			}
+			log_error("worker %u (pid %d) exited with status %d; restarting", i, (int)pid, st);
+			sleep(1);
+			if ((pids[i] = spawn(cfg, i, id)) > 0)
+				alive++;
 		}
 	}
 	free(pids);
+	log_info("all %u workers stopped%s", cfg->workers, failed ? " (some failed)" : "");
+	return failed ? 1 : 0;
+}
+
+static int print_version(void)
+{
+	printf("zws %s\nlibwebsockets %s\n", ZWS_VERSION, lws_get_library_version());
 	return 0;
+}
+
+/* Log level, format and file; exits 2 if the file cannot be opened. */
+static void setup_log(const struct zws_config *cfg)
+{
+	char err[300];
+	log_set_level(cfg->log_level);
+	log_set_format(cfg->log_format);
+	if (cfg->log_file && !log_open_file(cfg->log_file, err, sizeof(err))) {
+		fprintf(stderr, "zws: %s\n", err);
+		exit(2);
+	}
 }
 
 int main(int argc, char **argv)
@@ -129,15 +231,28 @@ int main(int argc, char **argv)
 	case CONFIG_HELP:
 		fputs(zws_config_usage(), stdout);
 		return 0;
+	case CONFIG_VERSION:
+		return print_version();
 	case CONFIG_ERROR:
 		fprintf(stderr, "zws: %s\n", err);
 		return 2;
 	case CONFIG_OK:
 		break;
 	}
-	log_set_level(cfg.log_level);
-	int have = schema_version(cfg.db), need = schema_required_version();
-	if (have < need)
-		die("database schema version %d is older than %d required; run zws-ingest first", have, need);
-	return cfg.workers > 1 ? supervise(&cfg) : run_one(&cfg);
+	setup_log(&cfg);
+	/* SIGHUP never stops zws, not even before the loop handles it. */
+	signal(SIGHUP, SIG_IGN);
+	struct database_facts db;
+	read_database(cfg.db, &db);
+	int need = schema_required_version();
+	if (db.schema_version < need)
+		die("database schema version %d is older than %d required; run zws-ingest first",
+		    db.schema_version, need);
+	check_port(&cfg, db.identity);
+	struct port_identity *id = port_identity_new(cfg.port, db.identity, err, sizeof(err));
+	if (!id)
+		die("%s", err);
+	int rc = cfg.workers > 1 ? supervise(&cfg, id) : run_one(&cfg, id);
+	port_identity_free(id);
+	return rc;
 }

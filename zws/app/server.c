@@ -47,30 +47,45 @@
 /* How long a connection may take to send its upgrade request once it
  * holds a header table: one that dribbles is hung up on after this. */
 #define SERVER_HANDSHAKE_SECS 5
-#define SERVER_SHUTDOWN_GRACE_US ((lws_usec_t)3 * 1000 * 1000)
 
-static volatile sig_atomic_t stop_requested;
+/* Signals, counted by the handler and acted on from the loop. */
+static volatile sig_atomic_t stop_signals; /* SIGTERM and SIGINT */
+static volatile sig_atomic_t hangups;      /* SIGHUP */
 static struct lws_context *signal_context;
-static lws_sorted_usec_list_t shutdown_deadline;
+static lws_sorted_usec_list_t drain_deadline;
 
 static void on_signal(int sig)
 {
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		hangups++;
+	else
+		stop_signals++;
 	if (signal_context)
 		lws_cancel_service(signal_context);
 }
 
-static void force_done(lws_sorted_usec_list_t *sul)
+static void drain_cut(struct zws *app, const char *why)
+{
+	log_warn("%s: cutting %zu clients that have not closed", why, app->nsessions);
+	app->drain_cut = app->nsessions;
+	app->done = true;
+}
+
+static void drain_expired(lws_sorted_usec_list_t *sul)
 {
 	struct zws *app = lws_context_user(signal_context);
-	log_warn("%zu clients did not close in time; exiting", app->nsessions);
-	app->done = true;
+	char why[48];
+	snprintf(why, sizeof(why), "drain took longer than %u s", app->cfg->drain_s);
+	drain_cut(app, why);
 }
 
 static void begin_shutdown(struct zws *app)
 {
 	app->stopping = true;
-	log_info("shutting down: closing %zu clients with 1001", app->nsessions);
+	app->drain_start_us = lws_now_usecs();
+	app->drain_clients = app->nsessions;
+	log_info("draining: not accepting, closing %zu clients with 1001 within %u s", app->nsessions,
+		 app->cfg->drain_s);
 	listener_stop(app->listener);
 	/* lws lists our connections already; each gets LWS_CALLBACK_USER. */
 	lws_callback_all_protocol_vhost_args(app->vhost, lws_vhost_name_to_protocol(app->vhost, "zws"),
@@ -78,7 +93,31 @@ static void begin_shutdown(struct zws *app)
 	if (!app->nsessions)
 		app->done = true;
 	else
-		lws_sul_schedule(app->context, 0, &shutdown_deadline, force_done, SERVER_SHUTDOWN_GRACE_US);
+		lws_sul_schedule(app->context, 0, &drain_deadline, drain_expired,
+				 (lws_usec_t)app->cfg->drain_s * LWS_US_PER_SEC);
+}
+
+/* SIGHUP: reopen what logrotate moved; never stops the process. */
+static void on_hangup(struct zws *app)
+{
+	char err[200];
+	if (!log_reopen(err, sizeof(err)))
+		log_error("SIGHUP: %s; still logging to the old file", err);
+	else
+		log_info("SIGHUP: %s", app->cfg->log_file ? "log file reopened" : "nothing to reopen");
+}
+
+/* What the signal handler asked for, done from the loop. */
+static void on_wakeup(struct zws *app)
+{
+	if (hangups != app->hangups_seen) {
+		app->hangups_seen = hangups;
+		on_hangup(app);
+	}
+	if (stop_signals && !app->stopping)
+		begin_shutdown(app);
+	if (stop_signals > 1 && !app->done)
+		drain_cut(app, "second signal");
 }
 
 static int ws_closed(struct zws *app, struct session *s)
@@ -90,7 +129,8 @@ static int ws_closed(struct zws *app, struct session *s)
 }
 
 /* lws protocols that serve zws itself, never a client (see protocols). */
-static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-lookup", NULL };
+static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-identity", "zws-lookup",
+						  NULL };
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		       size_t len)
@@ -122,8 +162,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 			session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		if (stop_requested && !app->stopping)
-			begin_shutdown(app);
+		on_wakeup(app);
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -134,6 +173,7 @@ static const struct lws_protocols protocols[] = {
 	{ "zws", ws_callback, sizeof(struct session), SERVER_RX_BUFFER, 0, NULL, SERVER_TX_PACKET },
 	{ "zws-pg", pgfeed_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-listen", listener_callback, 0, 0, 0, NULL, 0 },
+	{ "zws-identity", port_identity_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-lookup", contract_lookup_callback, 0, 0, 0, NULL, SERVER_TX_PACKET },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
@@ -157,6 +197,7 @@ static const struct session_hooks session_hooks = {
 	.closed = subscribe_closed,
 };
 
+/* lws's own lines, as lws_levels selects them. */
 static void lws_log_to_ours(int level, const char *line)
 {
 	int n = (int)strcspn(line, "\n");
@@ -165,7 +206,14 @@ static void lws_log_to_ours(int level, const char *line)
 	else if (level & LLL_WARN)
 		log_warn("lws: %.*s", n, line);
 	else
-		log_debug("lws: %.*s", n, line);
+		log_info("lws: %.*s", n, line);
+}
+
+/* lws's errors and warnings always; its notices and info lines (every
+ * connection's life) only with --lws-debug, never with --log-level debug. */
+static int lws_levels(const struct zws_config *cfg)
+{
+	return LLL_ERR | LLL_WARN | (cfg->lws_debug ? LLL_NOTICE | LLL_INFO : 0);
 }
 
 static size_t clients(void *ctx)
@@ -182,7 +230,7 @@ static void feed_ready(void *ctx)
 	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients };
 	if (!listener_start(app->listener, app->vhost, &app->listener_hooks)) {
 		log_error("cannot watch the listening socket; stopping");
-		stop_requested = 1;
+		stop_signals = 1;
 		begin_shutdown(app);
 		return;
 	}
@@ -206,10 +254,7 @@ static bool build_errors(struct zws *app)
 	struct buf b = BUF_INIT;
 	bool ok = true;
 	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_FULL; e++) {
-		unsigned limit = e == QUERY_ERR_RATE ? app->cfg->rate_limit
-			       : e == QUERY_ERR_FULL ? app->cfg->max_total_addresses
-			       : e == QUERY_ERR_CHECKS ? app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS
-						       : app->cfg->max_addresses;
+		unsigned limit = subscribe_error_limit(app->cfg, (enum query_error)e);
 		ok = query_error_json((enum query_error)e, limit, &b) &&
 		     (app->errors[e] = frame_new(b.data, b.len)) != NULL;
 	}
@@ -235,17 +280,40 @@ static struct lws_context *create_context(struct zws *app, struct evloop *loop)
 	return lws_create_context(&info);
 }
 
+/* port_identity_hooks.claimed */
+static void identity_claimed(void *ctx, int port)
+{
+	log_info("answering for port %d (identity socket zws-port-%d)", port, port);
+}
+
+static void drain_summary(struct zws *app)
+{
+	lws_usec_t took = lws_now_usecs() - app->drain_start_us;
+	log_info("drained in %llu ms: %zu clients closed with 1001, %zu cut",
+		 (unsigned long long)(took / 1000), app->drain_clients - app->drain_cut, app->drain_cut);
+}
+
 static int run_loop(struct zws *app, struct evloop *loop)
 {
 	signal_context = app->context;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	app->identity_hooks = (struct port_identity_hooks){ .ctx = app, .claimed = identity_claimed };
+	if (app->identity && !port_identity_start(app->identity, app->context, app->vhost, &app->identity_hooks))
+		log_warn("cannot answer for port %d: a zws started there now is not told who serves it",
+			 app->cfg->port);
 	pgfeed_start(app->feed, app->context, app->vhost);
 	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
+	/* A signal that came before the handler knew the context. */
+	if (stop_signals || hangups)
+		lws_cancel_service(app->context);
 	while (!app->done && evloop_run_once(loop, app->context))
 		;
+	if (app->stopping)
+		drain_summary(app);
 	log_info("stopped");
 	return 0;
 }
@@ -253,8 +321,9 @@ static int run_loop(struct zws *app, struct evloop *loop)
 static void app_free(struct zws *app, struct evloop *loop)
 {
 	if (app->context) {
-		lws_sul_cancel(&shutdown_deadline);
+		lws_sul_cancel(&drain_deadline);
 		lws_sul_cancel(&app->keepalive_tick);
+		port_identity_stop(app->identity);
 		contracts_stop(app->contracts);
 	}
 	pgfeed_stop(app->feed);
@@ -302,7 +371,7 @@ struct server {
 	struct evloop *loop;
 };
 
-struct server *server_new(const struct zws_config *cfg, struct listener *l)
+struct server *server_new(const struct zws_config *cfg, struct listener *l, struct port_identity *id)
 {
 	struct server *sv = calloc(1, sizeof(*sv));
 	if (!sv) {
@@ -311,12 +380,11 @@ struct server *server_new(const struct zws_config *cfg, struct listener *l)
 		return NULL;
 	}
 	struct zws *app = &sv->app;
-	*app = (struct zws){ .cfg = cfg, .listener = l, .session_hooks = &session_hooks };
+	*app = (struct zws){ .cfg = cfg, .listener = l, .identity = id, .session_hooks = &session_hooks };
 	dlist_init(&app->newblock);
 	dlist_init(&app->unsubscribing);
 	keepalive_init(&app->keepalive, cfg->ping_after_s, cfg->drop_after_s);
-	lws_set_log_level(log_current_level >= LOG_LEVEL_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
-							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
+	lws_set_log_level(lws_levels(cfg), lws_log_to_ours);
 	if (!build_errors(app) || !(app->peers = peers_new()))
 		log_error("out of memory");
 	else if (!(sv->loop = evloop_new(cfg->event_loop)))
@@ -350,9 +418,9 @@ void server_free(struct server *sv)
 	free(sv);
 }
 
-int server_run(const struct zws_config *cfg, struct listener *l)
+int server_run(const struct zws_config *cfg, struct listener *l, struct port_identity *id)
 {
-	struct server *sv = server_new(cfg, l);
+	struct server *sv = server_new(cfg, l, id);
 	if (!sv)
 		return 1;
 	int rc = run_loop(&sv->app, sv->loop);

@@ -30,6 +30,9 @@ _Static_assert(sizeof(struct session) <= 184, "struct session outgrew its 192-by
 #define SESSION_RX_FIRST 1024
 #define SESSION_REPLY_FIRST 4
 #define SESSION_REPLY_UNLIMITED_RATE 256
+/* How long a client closed for any reason but a drain has to take the
+ * close frame. */
+#define SESSION_CLOSE_SEND_SECS 3
 
 /* Frames waiting for a writable callback, oldest at head. */
 struct session_ring {
@@ -85,9 +88,12 @@ void session_set_state(struct session *s, enum session_state next)
 		break;
 	case SESSION_CLOSING:
 		/* A client that does not read never sees the close frame; the
-		 * timeout ends the connection anyway. */
+		 * timeout ends the connection anyway. A drain (1001) first
+		 * finishes what the client is owed: the drain's own deadline
+		 * (--drain-s, server.c) bounds it and counts who is cut. */
 		lws_callback_on_writable(s->wsi);
-		lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 3);
+		if (s->close_code != LWS_CLOSE_STATUS_GOINGAWAY)
+			lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, SESSION_CLOSE_SEND_SECS);
 		break;
 	default:
 		break;
@@ -329,10 +335,9 @@ void session_reply_text(struct session *s, const char *text, size_t len)
 
 static void close_reason(struct session *s)
 {
-	static const char reasons[][16] = { "going away", "too slow", "too big" };
-	const char *r = s->close_code == LWS_CLOSE_STATUS_GOINGAWAY ? reasons[0]
-		      : s->close_code == LWS_CLOSE_STATUS_POLICY_VIOLATION ? reasons[1]
-		      : s->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE ? reasons[2]
+	const char *r = s->close_code == LWS_CLOSE_STATUS_GOINGAWAY ? "server shutting down"
+		      : s->close_code == LWS_CLOSE_STATUS_POLICY_VIOLATION ? "too slow"
+		      : s->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE ? "too big"
 		      : "";
 	lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)r, strlen(r));
 }
@@ -378,13 +383,17 @@ static int send_ping(struct session *s)
 
 int session_writeable(struct session *s)
 {
-	if (s->state == SESSION_CLOSING) {
+	/* Draining, a client still gets the notifications and replies queued
+	 * for it before the close frame: no epoch it was sent is cut short. */
+	bool flushing = s->state == SESSION_CLOSING && s->close_code == LWS_CLOSE_STATUS_GOINGAWAY &&
+			(s->queue || s->replies);
+	if (s->state == SESSION_CLOSING && !flushing) {
 		close_reason(s);
 		return -1;
 	}
 	if (closing_in_lws(s))
 		return 0;
-	if (s->ping_due)
+	if (s->ping_due && !flushing)
 		return send_ping(s);
 	struct frame *f = next_frame(s);
 	if (!f)
@@ -395,7 +404,7 @@ int session_writeable(struct session *s)
 		log_info(SESSION_FMT "write failed", SESSION_ARGS(s));
 		return -1;
 	}
-	if (s->queue || s->replies)
+	if (s->queue || s->replies || s->state == SESSION_CLOSING)
 		lws_callback_on_writable(s->wsi);
 	return 0;
 }

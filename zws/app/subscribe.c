@@ -17,11 +17,25 @@
 
 #define SUBSCRIBE_CHECK_WINDOW_S 60
 
+unsigned subscribe_error_limit(const struct zws_config *cfg, enum query_error e)
+{
+	switch (e) {
+	case QUERY_ERR_RATE: return cfg->rate_limit;
+	case QUERY_ERR_FULL: return cfg->max_total_addresses;
+	case QUERY_ERR_CHECKS: return cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS;
+	default: return cfg->max_addresses;
+	}
+}
+
+/* A rate-limit refusal is logged at info: it comes once per flood. */
 static void reply_error(struct session *s, enum query_error e)
 {
-	char msg[96];
-	query_error_text(e, 0, msg, sizeof(msg));
-	log_debug(SESSION_FMT "query refused: %s", SESSION_ARGS(s), msg);
+	char msg[128];
+	query_error_text(e, subscribe_error_limit(s->app->cfg, e), msg, sizeof(msg));
+	if (e == QUERY_ERR_RATE)
+		log_info(SESSION_FMT "query refused: %s", SESSION_ARGS(s), msg);
+	else
+		log_debug(SESSION_FMT "query refused: %s", SESSION_ARGS(s), msg);
 	session_reply(s, s->app->errors[e]);
 }
 

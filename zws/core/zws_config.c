@@ -13,39 +13,68 @@
 static const char usage[] =
 	"Usage: zws --db CONNINFO [options]\n"
 	"WebSocket server pushing one Zilliqa-style notification per TxBlock.\n"
+	"Every option can also come from the environment variable named after\n"
+	"it (ZWS_ and the name in upper case, '-' as '_'); a flag wins over its\n"
+	"variable. Flags without a value take 1 or 0 there.\n"
 	"\n"
 	"  --db CONNINFO          PostgreSQL written by zws-ingest (env ZWS_DB)\n"
-	"  --host ADDR            address to listen on (default 0.0.0.0)\n"
+	"  --host ADDR            address to listen on (env ZWS_HOST,\n"
+	"                         default 0.0.0.0)\n"
 	"  --port N               WebSocket port (env ZWS_PORT, default 4401)\n"
 	"  --lookup URL           lookup node JSON-RPC URL for contract checks\n"
 	"                         (env ZWS_LOOKUP; without it only contracts\n"
 	"                         known to the database are accepted)\n"
-	"  --max-addresses N      addresses per connection (default 1000);\n"
-	"                         one connection may have 4 times N EventLog\n"
+	"  --max-addresses N      addresses per connection (env\n"
+	"                         ZWS_MAX_ADDRESSES, default 1000); one\n"
+	"                         connection may have 4 times N EventLog\n"
 	"                         addresses checked per minute\n"
 	"  --max-total-addresses N addresses held across all connections of\n"
-	"                         one process (default 1000000)\n"
+	"                         one process (env ZWS_MAX_TOTAL_ADDRESSES,\n"
+	"                         default 1000000)\n"
 	"  --max-negative-cache N \"not a contract\" answers of the lookup kept in\n"
 	"                         the contracts table, oldest dropped first\n"
 	"                         (env ZWS_MAX_NEGATIVE_CACHE, default 100000)\n"
 	"  --max-message BYTES    largest query accepted; larger closes with\n"
-	"                         1009 (default 16384)\n"
+	"                         1009 (env ZWS_MAX_MESSAGE, default 16384)\n"
 	"  --rate-limit N/s       queries per second per connection, 0 = off\n"
-	"                         (default 20/s; over it a client is told once\n"
-	"                         and further queries are ignored)\n"
+	"                         (env ZWS_RATE_LIMIT, default 20/s; over it a\n"
+	"                         client is told once and further queries are\n"
+	"                         ignored)\n"
 	"  --max-queue N          notifications a client may fall behind while\n"
 	"                         reading none for a second before it is dropped\n"
-	"                         with close code 1008 (default 8, at most 64;\n"
-	"                         bursts up to 16 times N reach clients that read)\n"
-	"  --lookup-timeout-ms MS longest wait for a contract check (default 3000)\n"
-	"  --ping-after S         ping a client silent for S seconds (default 30)\n"
+	"                         with close code 1008 (env ZWS_MAX_QUEUE,\n"
+	"                         default 8, at most 64; bursts up to 16 times N\n"
+	"                         reach clients that read)\n"
+	"  --lookup-timeout-ms MS longest wait for a contract check (env\n"
+	"                         ZWS_LOOKUP_TIMEOUT_MS, default 3000)\n"
+	"  --ping-after S         ping a client silent for S seconds (env\n"
+	"                         ZWS_PING_AFTER, default 30)\n"
 	"  --drop-after S         close a client silent for S seconds, more than\n"
-	"                         --ping-after (default 70)\n"
-	"  --workers N            processes sharing the port (default 1)\n"
+	"                         --ping-after (env ZWS_DROP_AFTER, default 70)\n"
+	"  --workers N            processes sharing the port (env ZWS_WORKERS,\n"
+	"                         default 1)\n"
+	"  --drain-s S            on SIGTERM or SIGINT: stop accepting, close\n"
+	"                         every client with 1001 and wait up to S seconds\n"
+	"                         for them to go (env ZWS_DRAIN_S, default 10);\n"
+	"                         a second signal ends at once\n"
+	"  --join                 share a port another zws already serves, which\n"
+	"                         must read the same database (env ZWS_JOIN);\n"
+	"                         without it zws refuses a port in use (exit 2)\n"
 	"  --event-loop LOOP      poll or libev (env ZWS_EVENT_LOOP,\n"
 	"                         default libev)\n"
-	"  --log-level LEVEL      error, warn, info or debug (default info)\n"
-	"  --help                 this text\n";
+	"  --log-level LEVEL      error, warn, info or debug (env ZWS_LOG_LEVEL,\n"
+	"                         default info)\n"
+	"  --log-format FORMAT    text, or json: one JSON object per line (env\n"
+	"                         ZWS_LOG_FORMAT, default text)\n"
+	"  --log-file FILE        log to FILE instead of stderr, reopened on\n"
+	"                         SIGHUP (env ZWS_LOG_FILE)\n"
+	"  --lws-debug            libwebsockets' own notices and debug lines in\n"
+	"                         the log (env ZWS_LWS_DEBUG)\n"
+	"  --version              zws's and libwebsockets' versions\n"
+	"  --help                 this text\n"
+	"\n"
+	"SIGTERM/SIGINT drain and exit 0; SIGHUP reopens --log-file and never\n"
+	"stops zws.\n";
 
 const char *zws_config_usage(void)
 {
@@ -79,18 +108,37 @@ static bool parse_rate(const char *s, unsigned long long *out)
 	return parse_uint(tmp, 0, 1000000, out);
 }
 
-static bool known_option(const char *name)
+/* Every option; a flag takes no value ("--join"). */
+static const struct option_def {
+	const char *name;
+	bool flag;
+} options[] = {
+	{ "db", false }, { "host", false }, { "port", false }, { "lookup", false },
+	{ "max-addresses", false }, { "max-total-addresses", false }, { "max-negative-cache", false },
+	{ "max-message", false },
+	{ "rate-limit", false }, { "max-queue", false }, { "lookup-timeout-ms", false },
+	{ "ping-after", false }, { "drop-after", false }, { "workers", false }, { "drain-s", false },
+	{ "join", true }, { "event-loop", false }, { "log-level", false }, { "log-format", false },
+	{ "log-file", false }, { "lws-debug", true },
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static const struct option_def *find_option(const char *name)
 {
-	static const char *const names[] = {
-		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-negative-cache",
-		"max-message", "rate-limit",
-		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
-		"log-level",
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/* "ZWS_" and the option's name in upper case, '-' as '_'. */
+static void env_name(const char *option, char *out, size_t outlen)
+{
+	size_t n = (size_t)snprintf(out, outlen, "ZWS_");
+	for (; *option && n + 1 < outlen; option++)
+		out[n++] = *option == '-' ? '_' : (char)(*option >= 'a' && *option <= 'z' ? *option - 32 : *option);
+	out[n] = '\0';
 }
 
 static void set_defaults(struct zws_config *cfg)
@@ -110,6 +158,19 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->drop_after_s = 70;
 	cfg->event_loop = ZWS_LOOP_LIBEV; /* see io/evloop.c */
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->drain_s = 10;
+}
+
+/* A flag's value from the environment. */
+static bool parse_bool(const char *s, bool *out)
+{
+	if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)
+		*out = true;
+	else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0 || strcmp(s, "no") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
 }
 
 static const char *const loop_names[] = { "poll", "libev" };
@@ -166,8 +227,18 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->workers = (unsigned)v), true);
 	else if (strcmp(name, "event-loop") == 0)
 		ok = parse_event_loop(value, &cfg->event_loop);
+	else if (strcmp(name, "drain-s") == 0)
+		ok = parse_uint(value, 1, 3600, &v) && ((cfg->drain_s = (unsigned)v), true);
+	else if (strcmp(name, "join") == 0)
+		ok = parse_bool(value, &cfg->join);
+	else if (strcmp(name, "lws-debug") == 0)
+		ok = parse_bool(value, &cfg->lws_debug);
 	else if (strcmp(name, "log-level") == 0)
 		ok = log_parse_level(value, &cfg->log_level);
+	else if (strcmp(name, "log-format") == 0)
+		ok = log_parse_format(value, &cfg->log_format);
+	else if (strcmp(name, "log-file") == 0)
+		ok = *value && ((cfg->log_file = value), true);
 	else {
 		snprintf(err, errlen, "unknown option --%s (see --help)", name);
 		return false;
@@ -180,14 +251,12 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), char *err,
 		      size_t errlen)
 {
-	static const struct { const char *var, *flag; } vars[] = {
-		{ "ZWS_DB", "db" }, { "ZWS_PORT", "port" }, { "ZWS_LOOKUP", "lookup" },
-		{ "ZWS_EVENT_LOOP", "event-loop" }, { "ZWS_MAX_NEGATIVE_CACHE", "max-negative-cache" },
-	};
-	for (size_t i = 0; env && i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *v = env(vars[i].var);
-		if (v && *v && !apply(cfg, vars[i].flag, v, err, errlen)) {
-			snprintf(err, errlen, "invalid value for %s: '%s'", vars[i].var, v);
+	for (size_t i = 0; env && i < NOPTIONS; i++) {
+		char var[40];
+		env_name(options[i].name, var, sizeof(var));
+		const char *v = env(var);
+		if (v && *v && !apply(cfg, options[i].name, v, err, errlen)) {
+			snprintf(err, errlen, "invalid value for %s: '%s'", var, v);
 			return false;
 		}
 	}
@@ -204,6 +273,8 @@ enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *cons
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
 			return CONFIG_HELP;
+		if (strcmp(arg, "--version") == 0)
+			return CONFIG_VERSION;
 		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
 			snprintf(err, errlen, "unexpected argument '%s' (see --help)", arg);
 			return CONFIG_ERROR;
@@ -217,11 +288,16 @@ enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *cons
 		}
 		memcpy(name, arg + 2, nlen);
 		name[nlen] = '\0';
-		if (!known_option(name)) {
+		const struct option_def *opt = find_option(name);
+		if (!opt) {
 			snprintf(err, errlen, "unknown option --%s (see --help)", name);
 			return CONFIG_ERROR;
 		}
-		const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		if (opt->flag && eq) {
+			snprintf(err, errlen, "option --%s takes no value", name);
+			return CONFIG_ERROR;
+		}
+		const char *value = opt->flag ? "1" : eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		if (!value) {
 			snprintf(err, errlen, "option --%s needs a value", name);
 			return CONFIG_ERROR;

@@ -30,16 +30,23 @@ struct zws_config {
 	unsigned ping_after_s;   /* --ping-after, silence before a keepalive ping */
 	unsigned drop_after_s;   /* --drop-after, silence before the client is dropped */
 	enum zws_event_loop event_loop; /* --event-loop / ZWS_EVENT_LOOP */
+	unsigned drain_s;        /* --drain-s, longest drain on SIGTERM */
+	bool join;               /* --join: may share a port another zws serves */
+	bool lws_debug;          /* --lws-debug: lws's own notices in the log */
 	enum log_level log_level;   /* --log-level */
+	enum log_format log_format; /* --log-format */
+	const char *log_file;    /* --log-file, NULL: stderr */
 };
 
 enum config_result {
 	CONFIG_OK,
 	CONFIG_HELP,  /* --help was given */
+	CONFIG_VERSION, /* --version was given */
 	CONFIG_ERROR, /* err holds one line */
 };
 
-/* Parses argv; env(name) supplies environment fallbacks (may return NULL).
+/* Parses argv; env(name) supplies environment fallbacks (may return NULL):
+ * every option's variable is ZWS_ and its name in upper case, '-' as '_'.
  * Strings in cfg point into argv or the environment. */
 enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *const argv[],
 				const char *(*env)(const char *name), char *err, size_t errlen);

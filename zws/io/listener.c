@@ -195,18 +195,30 @@ int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 
 void listener_stop(struct listener *l)
 {
-	if (l && l->wsi) {
+	if (!l)
+		return;
+	if (l->wsi) {
 		lws_set_opaque_user_data(l->wsi, NULL);
 		lws_set_timeout(l->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		l->wsi = NULL;
 	}
+	/* Closed, not just unwatched: the kernel then sends new connections
+	 * to the other processes on the port (a rolling restart) instead of
+	 * queueing them here. shutdown() ends the listening at once for lws's
+	 * dup too, which lws closes only on a later loop turn. */
+	if (l->fd >= 0) {
+		shutdown(l->fd, SHUT_RD);
+		close(l->fd);
+	}
+	l->fd = -1;
 }
 
 void listener_free(struct listener *l)
 {
 	if (!l)
 		return;
-	close(l->fd);
+	if (l->fd >= 0)
+		close(l->fd);
 	if (l->reserve_fd >= 0)
 		close(l->reserve_fd);
 	free(l);

@@ -25,7 +25,8 @@ struct listener *listener_new(const char *host, int port, char *err, size_t errl
  * listener_callback; hooks must outlive l. false if lws cannot watch it. */
 bool listener_start(struct listener *l, struct lws_vhost *vh, const struct listener_hooks *hooks)
 	__attribute__((warn_unused_result));
-/* Stops accepting (shutdown). */
+/* Stops accepting and closes the socket (shutdown): new connections go
+ * to the other processes sharing the port, if any. */
 void listener_stop(struct listener *l);
 void listener_free(struct listener *l);
 
