@@ -1,7 +1,9 @@
 /* zws: the WebSocket server. Parses the command line, refuses a database
  * whose schema is missing or too old, opens the listening socket and runs
  * one worker, or with --workers N forks N workers that each open their own
- * SO_REUSEPORT socket on the same port and supervises them. */
+ * SO_REUSEPORT socket on the same port and supervises them. With
+ * --tls-cert and --tls-key the files are checked before anything starts;
+ * SIGHUP reloads them in every worker (server.c). */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include "log.h"
 #include "schema.h"
 #include "server.h"
+#include "tls.h"
 
 static const char *env_lookup(const char *name)
 {
@@ -54,10 +57,24 @@ static int run_one(const struct zws_config *cfg)
 }
 
 static volatile sig_atomic_t parent_stop;
+static volatile sig_atomic_t parent_reload;
 
 static void parent_signal(int sig)
 {
-	parent_stop = sig;
+	if (sig == SIGHUP)
+		parent_reload = 1;
+	else
+		parent_stop = sig;
+}
+
+/* SIGHUP to the supervisor: every worker reloads. */
+static void forward_reload(const pid_t *pids, unsigned n)
+{
+	parent_reload = 0;
+	log_info("SIGHUP: asking %u workers to reload", n);
+	for (unsigned i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGHUP);
 }
 
 static pid_t spawn(const struct zws_config *cfg, unsigned n)
@@ -70,6 +87,7 @@ static pid_t spawn(const struct zws_config *cfg, unsigned n)
 			exit(0);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_IGN); /* until the worker's loop handles it */
 		exit(run_one(cfg));
 	}
 	if (pid < 0)
@@ -86,6 +104,7 @@ static int supervise(const struct zws_config *cfg)
 	struct sigaction sa = { .sa_handler = parent_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	for (unsigned i = 0; i < cfg->workers; i++)
 		pids[i] = spawn(cfg, i);
 	log_info("zws started %u workers on port %d", cfg->workers, cfg->port);
@@ -98,6 +117,8 @@ static int supervise(const struct zws_config *cfg)
 					kill(pids[i], SIGTERM);
 			forwarded = true;
 		}
+		if (parent_reload && !parent_stop)
+			forward_reload(pids, cfg->workers);
 		int st;
 		pid_t pid = waitpid(-1, &st, 0);
 		if (pid < 0 && errno == EINTR)
@@ -121,6 +142,23 @@ static int supervise(const struct zws_config *cfg)
 	return 0;
 }
 
+/* The certificate and key, before any worker starts. */
+static bool check_tls(const struct zws_config *cfg)
+{
+	struct tls_cert_info ci;
+	char err[400];
+	if (!tls_files_check(cfg->tls_cert, cfg->tls_key, &ci, err, sizeof(err))) {
+		fprintf(stderr, "zws: %s\n", err);
+		return false;
+	}
+	log_info("TLS certificate %s: subject %s, serial %s, expires %s, %u intermediate%s", cfg->tls_cert,
+		 ci.subject, ci.serial, ci.not_after, ci.chain, ci.chain == 1 ? "" : "s");
+	if (ci.expired)
+		log_warn("the TLS certificate in %s expired on %s; clients will refuse it", cfg->tls_cert,
+			 ci.not_after);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	struct zws_config cfg;
@@ -136,6 +174,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	if (cfg.tls_cert && !check_tls(&cfg))
+		return 2;
 	int have = schema_version(cfg.db), need = schema_required_version();
 	if (have < need)
 		die("database schema version %d is older than %d required; run zws-ingest first", have, need);

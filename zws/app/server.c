@@ -22,6 +22,7 @@
 #include "pgfeed.h"
 #include "session.h"
 #include "subscribe.h"
+#include "tls.h"
 
 /* lws keeps a receive buffer of this size for every connection for its
  * whole life. Queries are small and rare, so it is just big enough for any
@@ -50,6 +51,7 @@
 #define SERVER_SHUTDOWN_GRACE_US ((lws_usec_t)3 * 1000 * 1000)
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 static struct lws_context *signal_context;
 static lws_sorted_usec_list_t shutdown_deadline;
 
@@ -58,6 +60,38 @@ static void on_signal(int sig)
 	stop_requested = 1;
 	if (signal_context)
 		lws_cancel_service(signal_context);
+}
+
+static void on_hup(int sig)
+{
+	reload_requested = 1;
+	if (signal_context)
+		lws_cancel_service(signal_context);
+}
+
+/* SIGHUP: the certificate and key are read again. Connections already
+ * open keep the certificate they were made with. */
+static void reload_tls(struct zws *app)
+{
+	const struct zws_config *cfg = app->cfg;
+	if (!cfg->tls_cert) {
+		log_info("SIGHUP: no TLS certificate to reload (serving ws://)");
+		return;
+	}
+	struct tls_cert_info ci;
+	char err[400];
+	if (!tls_files_reload(app->context, cfg->tls_cert, cfg->tls_key, &ci, err, sizeof(err))) {
+		log_error("TLS reload failed, still serving the previous certificate: %s", err);
+		return;
+	}
+	log_info("TLS certificate reloaded from %s: subject %s, serial %s, expires %s%s", cfg->tls_cert,
+		 ci.subject, ci.serial, ci.not_after, ci.expired ? " (EXPIRED)" : "");
+}
+
+/* What SIGHUP asks of a worker. */
+static void on_reload_request(struct zws *app)
+{
+	reload_tls(app);
 }
 
 static void force_done(lws_sorted_usec_list_t *sul)
@@ -90,7 +124,8 @@ static int ws_closed(struct zws *app, struct session *s)
 }
 
 /* lws protocols that serve zws itself, never a client (see protocols). */
-static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-lookup", NULL };
+static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-lookup", "zws-not-http",
+						    NULL };
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		       size_t len)
@@ -122,12 +157,33 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 			session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (reload_requested && !app->stopping) {
+			reload_requested = 0;
+			on_reload_request(app);
+		}
 		if (stop_requested && !app->stopping)
 			begin_shutdown(app);
+		return 0;
+	case LWS_CALLBACK_SSL_INFO: /* wss:// only: a handshake ended */
+		tls_handshake_info(&app->tls_failures, wsi, in);
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
+}
+
+/* ws:// only: a connection whose first bytes are not HTTP comes here
+ * (LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG) and is
+ * closed, with a line if it was a TLS handshake. */
+static int not_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			     size_t len)
+{
+	struct zws *app = lws_context_user(lws_get_context(wsi));
+	if (reason == LWS_CALLBACK_RAW_RX) {
+		tls_not_http(&app->tls_failures, wsi, in, len);
+		return -1;
+	}
+	return 0;
 }
 
 static const struct lws_protocols protocols[] = {
@@ -135,6 +191,7 @@ static const struct lws_protocols protocols[] = {
 	{ "zws-pg", pgfeed_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-listen", listener_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-lookup", contract_lookup_callback, 0, 0, 0, NULL, SERVER_TX_PACKET },
+	{ "zws-not-http", not_http_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -187,7 +244,8 @@ static void feed_ready(void *ctx)
 		return;
 	}
 	app->accepting = true;
-	log_info("zws listening on ws://%s:%d (%s loop)", app->cfg->host, app->cfg->port,
+	log_info("zws listening on %s://%s:%d (%s loop)", app->cfg->tls_cert ? "wss" : "ws",
+		 app->cfg->host, app->cfg->port,
 		 zws_config_event_loop_name(app->cfg->event_loop));
 }
 
@@ -231,6 +289,16 @@ static struct lws_context *create_context(struct zws *app, struct evloop *loop)
 	info.retry_and_idle_policy = &idle_policy;
 	info.max_http_header_pool = SERVER_HEADER_TABLES;
 	info.timeout_secs_ah_idle = SERVER_HANDSHAKE_SECS;
+	if (app->cfg->tls_cert) {
+		/* lws_tls_cert_updated finds the vhost by these paths (reload_tls). */
+		info.ssl_cert_filepath = app->cfg->tls_cert;
+		info.ssl_private_key_filepath = app->cfg->tls_key;
+		info.ssl_info_event_mask = SSL_CB_EXIT;
+	} else {
+		info.options |= LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
+		info.listen_accept_role = "raw-skt";
+		info.listen_accept_protocol = "zws-not-http";
+	}
 	evloop_configure(loop, &info);
 	return lws_create_context(&info);
 }
@@ -241,6 +309,8 @@ static int run_loop(struct zws *app, struct evloop *loop)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	struct sigaction hup = { .sa_handler = on_hup };
+	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pgfeed_start(app->feed, app->context, app->vhost);
 	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);

@@ -41,6 +41,10 @@ static const char usage[] =
 	"  --workers N            processes sharing the port (default 1)\n"
 	"  --event-loop LOOP      poll or libev (env ZWS_EVENT_LOOP,\n"
 	"                         default libev)\n"
+	"  --tls-cert FILE        serve wss:// with this PEM certificate, followed\n"
+	"                         by its intermediates (env ZWS_TLS_CERT)\n"
+	"  --tls-key FILE         the certificate's PEM private key (env\n"
+	"                         ZWS_TLS_KEY); both or neither. SIGHUP reloads them\n"
 	"  --log-level LEVEL      error, warn, info or debug (default info)\n"
 	"  --help                 this text\n";
 
@@ -81,7 +85,7 @@ static bool known_option(const char *name)
 	static const char *const names[] = {
 		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-message", "rate-limit",
 		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
-		"log-level",
+		"log-level", "tls-cert", "tls-key",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], name) == 0)
@@ -159,6 +163,10 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->workers = (unsigned)v), true);
 	else if (strcmp(name, "event-loop") == 0)
 		ok = parse_event_loop(value, &cfg->event_loop);
+	else if (strcmp(name, "tls-cert") == 0)
+		ok = *value && ((cfg->tls_cert = value), true);
+	else if (strcmp(name, "tls-key") == 0)
+		ok = *value && ((cfg->tls_key = value), true);
 	else if (strcmp(name, "log-level") == 0)
 		ok = log_parse_level(value, &cfg->log_level);
 	else {
@@ -175,7 +183,8 @@ static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), 
 {
 	static const struct { const char *var, *flag; } vars[] = {
 		{ "ZWS_DB", "db" }, { "ZWS_PORT", "port" }, { "ZWS_LOOKUP", "lookup" },
-		{ "ZWS_EVENT_LOOP", "event-loop" },
+		{ "ZWS_EVENT_LOOP", "event-loop" }, { "ZWS_TLS_CERT", "tls-cert" },
+		{ "ZWS_TLS_KEY", "tls-key" },
 	};
 	for (size_t i = 0; env && i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = env(vars[i].var);
@@ -228,6 +237,11 @@ enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *cons
 	}
 	if (!conninfo_check(cfg->db, err, errlen))
 		return CONFIG_ERROR;
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		snprintf(err, errlen, "%s without %s: give both files for wss://, or neither for ws://",
+			 cfg->tls_cert ? "--tls-cert" : "--tls-key", cfg->tls_cert ? "--tls-key" : "--tls-cert");
+		return CONFIG_ERROR;
+	}
 	if (cfg->drop_after_s <= cfg->ping_after_s) {
 		snprintf(err, errlen, "--drop-after (%u s) must be longer than --ping-after (%u s)",
 			 cfg->drop_after_s, cfg->ping_after_s);

@@ -29,6 +29,8 @@ struct zws_config {
 	unsigned ping_after_s;   /* --ping-after, silence before a keepalive ping */
 	unsigned drop_after_s;   /* --drop-after, silence before the client is dropped */
 	enum zws_event_loop event_loop; /* --event-loop / ZWS_EVENT_LOOP */
+	const char *tls_cert;    /* --tls-cert / ZWS_TLS_CERT, PEM chain; NULL = ws:// */
+	const char *tls_key;     /* --tls-key / ZWS_TLS_KEY, given with tls_cert */
 	enum log_level log_level;   /* --log-level */
 };
 
