@@ -293,7 +293,7 @@ static struct lws_context *create_context(struct zws *app, struct evloop *loop)
 		/* lws_tls_cert_updated finds the vhost by these paths (reload_tls). */
 		info.ssl_cert_filepath = app->cfg->tls_cert;
 		info.ssl_private_key_filepath = app->cfg->tls_key;
-		info.ssl_info_event_mask = SSL_CB_EXIT;
+		info.ssl_info_event_mask = TLS_INFO_EVENTS;
 	} else {
 		info.options |= LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
 		info.listen_accept_role = "raw-skt";

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -23,7 +24,7 @@
 static const char *ssl_reason(const char *fallback)
 {
 	unsigned long e = ERR_peek_last_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	const char *r = ERR_reason_error_string(e);
 	return r ? r : fallback;
 }
 
@@ -193,25 +194,58 @@ static const char *hint(unsigned long e)
 	}
 }
 
+/* The peer's address is kept on the SSL from the start of its handshake
+ * to its end: a client that gives up may be gone (getpeername fails) by
+ * the time its failure is logged. OpenSSL frees it with the SSL. */
+static int peer_index = -1;
+
+static void free_peer(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	free(ptr);
+}
+
+static void keep_peer(SSL *ssl, struct lws *wsi, bool keep)
+{
+	if (peer_index < 0)
+		peer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_peer);
+	if (peer_index < 0)
+		return;
+	free(SSL_get_ex_data(ssl, peer_index));
+	char *peer = keep ? malloc(64) : NULL;
+	if (peer)
+		lws_get_peer_simple(wsi, peer, 64);
+	SSL_set_ex_data(ssl, peer_index, peer);
+}
+
 void tls_handshake_info(struct tls_failure_log *log, struct lws *wsi, const struct lws_ssl_info *si)
 {
 	SSL *ssl = lws_get_ssl(wsi);
-	/* An exit with the handshake merely waiting for more bytes is not a
-	 * failure: SSL_want says what it waits for. */
-	if (!(si->where & SSL_CB_EXIT) || si->ret > 0 || !ssl || !SSL_want_nothing(ssl) ||
-	    SSL_is_init_finished(ssl))
+	if (!ssl)
 		return;
+	if (si->where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)) {
+		keep_peer(ssl, wsi, si->where & SSL_CB_HANDSHAKE_START);
+		return;
+	}
+	/* lws clears OpenSSL's error queue and errno before each SSL_accept,
+	 * so an exit with an error queued, or a socket error, is a failure;
+	 * one with neither only waits for more bytes. */
+	int sys = errno;
 	unsigned long e = ERR_peek_last_error(), suppressed;
-	if (!may_log(log, &suppressed))
+	bool sys_failed = sys && sys != EAGAIN && sys != EWOULDBLOCK && sys != EINTR;
+	if (!(si->where & SSL_CB_EXIT) || si->ret > 0 || (!e && !sys_failed) || !may_log(log, &suppressed))
 		return;
+	const char *kept = peer_index >= 0 ? SSL_get_ex_data(ssl, peer_index) : NULL;
 	char peer[64] = "";
-	lws_get_peer_simple(wsi, peer, sizeof(peer));
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	if (kept)
+		snprintf(peer, sizeof(peer), "%s", kept);
+	else
+		lws_get_peer_simple(wsi, peer, sizeof(peer));
+	const char *r = e ? ERR_reason_error_string(e) : strerror(sys);
 	char more[64] = "";
 	if (suppressed)
 		snprintf(more, sizeof(more), " (%lu more not logged)", suppressed);
-	log_info("TLS handshake from %s failed: %s%s%s", peer,
-		 r ? r : "connection closed during the handshake", e ? hint(e) : "", more);
+	log_info("TLS handshake from %s failed: %s%s%s", peer, r ? r : "unknown error", e ? hint(e) : "",
+		 more);
 }
 
 void tls_not_http(struct tls_failure_log *log, struct lws *wsi, const unsigned char *in, size_t len)

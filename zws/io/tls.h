@@ -46,8 +46,11 @@ bool tls_files_reload(struct lws_context *cx, const char *cert_file, const char 
 		      struct tls_cert_info *info, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
-/* For LWS_CALLBACK_SSL_INFO (the vhost's ssl_info_event_mask is
- * SSL_CB_EXIT): logs a handshake that failed, with the peer and why. */
+/* The vhost's ssl_info_event_mask for tls_handshake_info. */
+#define TLS_INFO_EVENTS (SSL_CB_EXIT | SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)
+
+/* For LWS_CALLBACK_SSL_INFO with TLS_INFO_EVENTS: logs a handshake that
+ * failed, with the peer and why. */
 void tls_handshake_info(struct tls_failure_log *log, struct lws *wsi, const struct lws_ssl_info *si);
 
 /* For the first bytes of a connection to a plain ws:// port that are not
