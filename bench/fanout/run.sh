@@ -665,6 +665,7 @@ report() {
 	local cmd="bench/fanout/run.sh"
 	[ "$quick" = 1 ] && cmd+=" --quick" || cmd+=" --clients $clients --epochs $epochs"
 	[ -n "$only" ] && [ "$quick" = 0 ] && cmd+=" --only $only"
+	wants tls && [ "$quick" = 0 ] && cmd+=" --tls-clients $tls_clients"
 	echo "# Fan-out benchmark results"
 	echo
 	echo "Made by \`$cmd\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $cpu_model, Linux $(uname -r);"
