@@ -174,6 +174,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	signal(SIGHUP, SIG_IGN); /* until a worker's loop or the supervisor handles it */
 	if (cfg.tls_cert && !check_tls(&cfg))
 		return 2;
 	int have = schema_version(cfg.db), need = schema_required_version();
