@@ -20,6 +20,7 @@ struct cat {
 	char *rx;       /* message being reassembled */
 	size_t rxlen;
 	long timeout;   /* seconds; 0 = none */
+	const char *ca; /* --ca: PEM CA certificates to trust for wss:// */
 	lws_sorted_usec_list_t deadline;
 	struct lws_context *ctx;
 	bool done;
@@ -30,11 +31,13 @@ static volatile sig_atomic_t interrupted;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zws-cat [--count N] [--timeout SECONDS] URL [MESSAGE...]\n"
+	fprintf(f, "usage: zws-cat [--count N] [--timeout SECONDS] [--ca FILE] URL [MESSAGE...]\n"
 		   "Connects to URL (ws:// or wss://), sends each MESSAGE as a text frame,\n"
 		   "and prints every received message on its own line.\n"
 		   "  --count N          exit 0 after N messages (default: run until closed)\n"
 		   "  --timeout SECONDS  exit 3 if the run lasts longer (default: none)\n"
+		   "  --ca FILE          for wss://, trust the CA certificates in this PEM\n"
+		   "                     file instead of the system's (a private CA)\n"
 		   "Exit: 0 done, 1 connection failed or closed early, 2 usage, 3 timeout.\n"
 		   "Example: zws-cat ws://127.0.0.1:4401 '{\"query\":\"NewBlock\"}'\n");
 }
@@ -135,8 +138,8 @@ static int parse_options(int argc, char **argv, struct cat *c)
 			usage(stdout);
 			return 0;
 		}
-		bool count = !strcmp(opt, "--count");
-		if (!count && strcmp(opt, "--timeout")) {
+		bool count = !strcmp(opt, "--count"), ca = !strcmp(opt, "--ca");
+		if (!count && !ca && strcmp(opt, "--timeout")) {
 			fprintf(stderr, "zws-cat: unknown option %s (see --help)\n", opt);
 			return -1;
 		}
@@ -145,6 +148,16 @@ static int parse_options(int argc, char **argv, struct cat *c)
 			return -1;
 		}
 		const char *v = argv[++i];
+		if (ca) {
+			FILE *f = fopen(v, "r");
+			if (!f) {
+				fprintf(stderr, "zws-cat: --ca %s: %s\n", v, strerror(errno));
+				return -1;
+			}
+			fclose(f);
+			c->ca = v;
+			continue;
+		}
 		if (!parse_positive(v, count ? LONG_MAX : 86400L * 365, count ? &c->count : &c->timeout)) {
 			fprintf(stderr, "zws-cat: %s: '%s' is not %s\n", opt, v,
 				count ? "a whole number of messages, 1 or more"
@@ -182,6 +195,7 @@ static struct lws_context *make_context(struct cat *c)
 	info.protocols = protocols;
 	info.user = c;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = c->ca;
 	return lws_create_context(&info);
 }
 

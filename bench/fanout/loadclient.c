@@ -14,7 +14,10 @@
  * process holds as many connections as its file limit allows (20,000 here,
  * less a few for stdio and the output files). Client frames are masked with
  * one key per process: this is a measuring instrument, not a browser. The
- * server's Sec-WebSocket-Accept is not checked, only its 101 status. */
+ * server's Sec-WebSocket-Accept is not checked, only its 101 status.
+ * With --tls every connection is wss:// (OpenSSL, one SSL per connection,
+ * the server's certificate not verified: the benchmark measures zws's
+ * cost of TLS, not trust). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +37,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "bench_clock.h"
 
@@ -46,6 +51,7 @@
 enum conn_state {
 	CONN_WAITING,     /* not opened yet */
 	CONN_CONNECTING,  /* TCP connect in progress */
+	CONN_TLS,         /* TLS handshake in progress (--tls) */
 	CONN_HANDSHAKE,   /* upgrade request sent or being sent */
 	CONN_SUBSCRIBING, /* subscription sent, echoes outstanding */
 	CONN_READY,       /* subscribed: every further message is a notification */
@@ -69,6 +75,7 @@ struct rx {
 
 struct conn {
 	int fd;
+	SSL *ssl;          /* --tls only */
 	uint8_t state;
 	uint8_t want_out;  /* EPOLLOUT armed */
 	uint8_t hs_match;  /* bytes of "\r\n\r\n" matched in the response */
@@ -102,12 +109,14 @@ struct opts {
 	const char *path;
 	uint32_t connections, sources, source_first, rate, inflight, epochs;
 	uint32_t epoch_timeout_ms, ready_timeout_s, duration_s;
+	bool tls;
 	const char *subscribe, *subscribe_file, *trigger_file, *arrivals;
 };
 
 struct client {
 	struct opts o;
 	int epfd;
+	SSL_CTX *tls;
 	struct conn *conns;
 	struct sub_set *sets;
 	unsigned nsets;
@@ -154,6 +163,8 @@ static void usage(FILE *f)
 		"  --duration S            exit after S seconds whatever happens (default 600)\n"
 		"  --trigger-file FILE     lines \"<epoch> <unix_ns>\", read when an epoch completes\n"
 		"  --arrivals FILE         append \"<epoch> <unix_ns>\" per notification\n"
+		"  --tls                   wss://: TLS on every connection (the server's\n"
+		"                          certificate is not verified)\n"
 		"Exit: 0 when every epoch completed, 1 otherwise, 2 usage.\n",
 		FD_RESERVE);
 }
@@ -199,7 +210,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"subscribe-file", 1, 0, 'S'}, {"epochs", 1, 0, 'e'},
 		{"epoch-timeout", 1, 0, 'E'}, {"ready-timeout", 1, 0, 'R'},
 		{"duration", 1, 0, 'd'}, {"trigger-file", 1, 0, 't'},
-		{"arrivals", 1, 0, 'a'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
+		{"arrivals", 1, 0, 'a'}, {"tls", 0, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
 	*o = (struct opts){.path = "/", .connections = 1000, .sources = 1, .source_first = 1,
 			   .rate = 5000, .inflight = 500, .epochs = 10, .epoch_timeout_ms = 10000,
@@ -228,6 +239,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'd': ok = parse_u32(optarg, 1, 86400, &o->duration_s); break;
 		case 't': o->trigger_file = optarg; break;
 		case 'a': o->arrivals = optarg; break;
+		case 'T': o->tls = true; break;
 		case 'h': usage(stdout); return 1;
 		case ':':
 			fprintf(stderr, "zws-loadclient: %s needs a value\n", argv[optind - 1]);
@@ -388,7 +400,7 @@ static bool build_request(struct client *cl)
 
 static bool is_pending(uint8_t s)
 {
-	return s == CONN_CONNECTING || s == CONN_HANDSHAKE || s == CONN_SUBSCRIBING;
+	return s == CONN_CONNECTING || s == CONN_TLS || s == CONN_HANDSHAKE || s == CONN_SUBSCRIBING;
 }
 
 /* Every state change goes through here, so the counters stay true. */
@@ -408,10 +420,54 @@ static void conn_set_state(struct client *cl, uint32_t id, enum conn_state to)
 			cl->dropped++;
 		else
 			cl->failed++;
+		SSL_free(c->ssl);
+		c->ssl = NULL;
 		close(c->fd);
 		c->fd = -1;
 	}
 	c->state = (uint8_t)to;
+}
+
+/* ---- plain or TLS bytes ---- */
+
+/* An SSL call's result r as send/recv would give it: -1 with EAGAIN when
+ * TLS waits for the socket (want_out set if it waits to write). */
+static ssize_t tls_result(SSL *ssl, int r, bool *want_out)
+{
+	if (r > 0)
+		return r;
+	switch (SSL_get_error(ssl, r)) {
+	case SSL_ERROR_WANT_WRITE:
+		*want_out = true;
+		/* fall through */
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	default:
+		ERR_clear_error();
+		errno = EIO;
+		return -1;
+	}
+}
+
+static ssize_t conn_send(struct client *cl, uint32_t id, const void *p, size_t n)
+{
+	struct conn *c = &cl->conns[id];
+	if (!c->ssl)
+		return send(c->fd, p, n, MSG_NOSIGNAL);
+	bool want_out = false;
+	return tls_result(c->ssl, SSL_write(c->ssl, p, (int)n), &want_out);
+}
+
+static ssize_t conn_recv(struct client *cl, uint32_t id, void *p, size_t n)
+{
+	struct conn *c = &cl->conns[id];
+	if (!c->ssl)
+		return recv(c->fd, p, n, 0);
+	bool want_out = false;
+	return tls_result(c->ssl, SSL_read(c->ssl, p, (int)n), &want_out);
 }
 
 static void conn_want_out(struct client *cl, uint32_t id, bool on)
@@ -445,7 +501,7 @@ static bool conn_flush(struct client *cl, uint32_t id)
 		len = conn_set(cl, id)->frames_len;
 	}
 	while (c->out_off < len) {
-		ssize_t n = send(c->fd, (const uint8_t *)data + c->out_off, len - c->out_off, MSG_NOSIGNAL);
+		ssize_t n = conn_send(cl, id, (const uint8_t *)data + c->out_off, len - c->out_off);
 		if (n < 0 && errno == EAGAIN) {
 			conn_want_out(cl, id, true);
 			return true;
@@ -675,7 +731,7 @@ static void send_pong(struct client *cl, uint32_t id)
 	struct conn *c = &cl->conns[id];
 	uint8_t f[2 + 4 + 125];
 	size_t n = frame_masked(f, 0xA, c->rx.ctl, c->rx.ctl_len, cl->mask);
-	if (send(c->fd, f, n, MSG_NOSIGNAL) != (ssize_t)n)
+	if (conn_send(cl, id, f, n) != (ssize_t)n)
 		cl->pong_lost++;
 }
 
@@ -820,7 +876,7 @@ static bool conn_read(struct client *cl, uint32_t id)
 {
 	struct conn *c = &cl->conns[id];
 	for (;;) {
-		ssize_t n = recv(c->fd, cl->rbuf, sizeof(cl->rbuf), 0);
+		ssize_t n = conn_recv(cl, id, cl->rbuf, sizeof(cl->rbuf));
 		if (n < 0 && errno == EAGAIN)
 			return true;
 		if (n <= 0)
@@ -837,9 +893,28 @@ static bool conn_read(struct client *cl, uint32_t id)
 		}
 		if (len && !rx_feed(cl, id, p, len, now))
 			return false;
-		if ((size_t)n < sizeof(cl->rbuf))
+		/* TLS hands over one record at a time: read until it waits. */
+		if (!c->ssl && (size_t)n < sizeof(cl->rbuf))
 			return true;
 	}
+}
+
+/* Advances the TLS handshake; once done the upgrade request follows. */
+static bool tls_step(struct client *cl, uint32_t id)
+{
+	struct conn *c = &cl->conns[id];
+	bool want_out = false;
+	if (tls_result(c->ssl, SSL_do_handshake(c->ssl), &want_out) < 0) {
+		if (errno != EAGAIN) {
+			if (cl->failed < 5)
+				fprintf(stderr, "zws-loadclient: connection %u: TLS handshake failed\n", id);
+			return false;
+		}
+		conn_want_out(cl, id, want_out);
+		return true;
+	}
+	conn_set_state(cl, id, CONN_HANDSHAKE);
+	return conn_flush(cl, id);
 }
 
 static bool conn_connected(struct client *cl, uint32_t id)
@@ -853,6 +928,13 @@ static bool conn_connected(struct client *cl, uint32_t id)
 		return false;
 	}
 	c->out_off = 0;
+	if (cl->tls) {
+		if (!(c->ssl = SSL_new(cl->tls)) || !SSL_set_fd(c->ssl, c->fd))
+			return false;
+		SSL_set_connect_state(c->ssl);
+		conn_set_state(cl, id, CONN_TLS);
+		return tls_step(cl, id);
+	}
 	conn_set_state(cl, id, CONN_HANDSHAKE);
 	return conn_flush(cl, id);
 }
@@ -866,6 +948,8 @@ static void conn_event(struct client *cl, uint32_t id, uint32_t events)
 	if (c->state == CONN_CONNECTING) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			ok = conn_connected(cl, id);
+	} else if (c->state == CONN_TLS) {
+		ok = tls_step(cl, id);
 	} else {
 		if (events & EPOLLIN)
 			ok = conn_read(cl, id);
@@ -961,6 +1045,10 @@ int main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < cl.o.connections; i++)
 		cl.conns[i].fd = -1;
+	if (cl.o.tls && !(cl.tls = SSL_CTX_new(TLS_client_method()))) {
+		fprintf(stderr, "zws-loadclient: cannot create the TLS context\n");
+		return 1;
+	}
 	struct sigaction sa = {.sa_handler = on_stop_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

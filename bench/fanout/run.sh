@@ -12,8 +12,10 @@
 # zws-notify-stamp); for the floor and Node from the SIGUSR2 that triggers
 # the broadcast. The eventlog scenario does the same with blocks of 10,000
 # event logs (zws-fake-lookup --shape events) and EventLog subscribers, and
-# compares its fan-out with the NewBlock run's. Writes a markdown report to
-# stdout and to --output.
+# compares its fan-out with the NewBlock run's. The tls scenario runs zws on
+# wss:// (a certificate of a throwaway key made with openssl; the load
+# client speaks TLS) and on ws:// with the same clients. Writes a markdown
+# report to stdout and to --output.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +32,9 @@ usage: bench/fanout/run.sh [--clients N] [--epochs E] [--quick] [options]
   --workers-clients N  subscribers in the multi-worker scenario (default 100000)
   --workers W        zws workers (and floor processes) for it (default 6)
   --only LIST        comma-separated scenarios: newblock, eventlog, workers,
-                     memory (default: all that apply)
+                     memory, tls (default: all that apply)
+  --tls-clients N    subscribers in the tls scenario, over wss:// and then
+                     over ws:// (default 5000; 500 with --quick)
   --eventlog-rate R  new connections per second in the eventlog scenario
                      (default 8000, as the others; each is a contract check)
   --build-dir DIR    where the programs are built (default <repo>/build)
@@ -48,6 +52,8 @@ wclients=100000
 workers=6
 only=""
 eventlog_rate=8000
+tls_clients=5000
+tls_rate=2000
 quick=0
 keep_logs=0
 build=$root/build
@@ -66,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--workers) workers=$(value "$@"); shift 2 ;;
 	--only) only=$(value "$@"); shift 2 ;;
 	--eventlog-rate) eventlog_rate=$(value "$@"); shift 2 ;;
+	--tls-clients) tls_clients=$(value "$@"); shift 2 ;;
 	--build-dir) build=$(value "$@"); shift 2 ;;
 	--output) output=$(value "$@"); shift 2 ;;
 	--quick) quick=1; shift ;;
@@ -74,16 +81,16 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
-for v in clients:clients epochs:epochs idle_s:idle-seconds wclients:workers-clients workers:workers eventlog_rate:eventlog-rate; do
+for v in clients:clients epochs:epochs idle_s:idle-seconds wclients:workers-clients workers:workers eventlog_rate:eventlog-rate tls_clients:tls-clients; do
 	var=${v%%:*}
 	[[ ${!var} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --${v#*:} must be a positive integer" >&2; exit 2; }
 done
 for o in ${only//,/ }; do
-	case "$o" in newblock | eventlog | workers | memory) ;; *) echo "run.sh: --only: unknown scenario $o (newblock, eventlog, workers, memory)" >&2; exit 2 ;; esac
+	case "$o" in newblock | eventlog | workers | memory | tls) ;; *) echo "run.sh: --only: unknown scenario $o (newblock, eventlog, workers, memory, tls)" >&2; exit 2 ;; esac
 done
 ready_timeout=300
 if [ "$quick" = 1 ]; then
-	clients=500 epochs=2 idle_s=3 only=${only:-newblock} ready_timeout=30
+	clients=500 epochs=2 idle_s=3 only=${only:-newblock} ready_timeout=30 tls_clients=500
 fi
 build=$(mkdir -p "$build" && cd "$build" && pwd)
 bin=$build/bin
@@ -192,6 +199,7 @@ hz=$(getconf CLK_TCK)
 
 per_proc_max=19000
 rate_total=8000
+client_tls=0 # 1: the load clients connect with wss://
 
 # start_clients DIR PORT N EPOCHS [SUBSCRIBE_FILE]: one process per 19,000.
 start_clients() {
@@ -209,6 +217,7 @@ start_clients() {
 			--inflight $((rate_total / 4 / procs + 1)) --epochs "$e" --epoch-timeout 30000 --ready-timeout "$ready_timeout"
 			--duration $((400 + idle_s + e * 40)) --trigger-file "$dir/triggers" --arrivals "$dir/arrivals-$p")
 		[ -n "$subfile" ] && args+=(--subscribe-file "$subfile")
+		[ "$client_tls" = 1 ] && args+=(--tls)
 		: >"$dir/client-$p.out"
 		"$bin/zws-loadclient" "${args[@]}" >"$dir/client-$p.out" 2>"$dir/client-$p.err" &
 		client_pids+=($!)
@@ -594,6 +603,31 @@ scenario_eventlog() {
 		note_missing "EventLog: $refused of $n clients failed to subscribe (--keep-logs keeps zws's log and the clients' reasons)"
 }
 
+# wss:// next to ws:// with the same clients and connection rate (a TLS
+# handshake costs zws far more than an upgrade): zws with a certificate
+# for 127.0.0.1 made here by openssl, then plain zws.
+scenario_tls() {
+	[ "$have_zws" = 1 ] || return 0
+	local n=$tls_clients c=$work/tls saved_rate=$rate_total
+	command -v openssl >/dev/null || { note_missing "TLS: openssl is not installed"; return 0; }
+	mkdir -p "$c"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=127.0.0.1" \
+		-addext "subjectAltName=IP:127.0.0.1" -keyout "$c/key.pem" -out "$c/cert.pem" 2>"$c/openssl.err" ||
+		{ note_failed "TLS: openssl could not make a certificate ($(head -n1 "$c/openssl.err"))"; return 0; }
+	start_pipeline || { note_failed "TLS: the pipeline did not start"; return 0; }
+	rate_total=$tls_rate
+	client_tls=1
+	start_zws --tls-cert "$c/cert.pem" --tls-key "$c/key.pem" &&
+		measure "zws wss" "$work/tls-wss" "$n" "$epochs" trigger_produce ||
+		note_failed "zws, $n NewBlock subscribers over wss://: the run failed"
+	client_tls=0
+	stop "${server_pids[@]}"
+	start_zws && measure "zws ws" "$work/tls-ws" "$n" "$epochs" trigger_produce ||
+		note_failed "zws, $n NewBlock subscribers over ws:// (beside wss://): the run failed"
+	stop "${server_pids[@]}"
+	rate_total=$saved_rate
+}
+
 # ---- report ----
 
 # The EventLog rows next to the NewBlock run's, when both ran.
@@ -631,6 +665,7 @@ report() {
 	local cmd="bench/fanout/run.sh"
 	[ "$quick" = 1 ] && cmd+=" --quick" || cmd+=" --clients $clients --epochs $epochs"
 	[ -n "$only" ] && [ "$quick" = 0 ] && cmd+=" --only $only"
+	wants tls && [ "$quick" = 0 ] && cmd+=" --tls-clients $tls_clients"
 	echo "# Fan-out benchmark results"
 	echo
 	echo "Made by \`$cmd\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $cpu_model, Linux $(uname -r);"
@@ -692,6 +727,7 @@ main() {
 	wants eventlog && scenario_eventlog
 	[ "$quick" = 0 ] && wants workers && scenario_workers
 	[ "$quick" = 0 ] && wants memory && scenario_memory
+	wants tls && scenario_tls
 	if [ "$output" = - ]; then
 		report
 	else

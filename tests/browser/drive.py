@@ -11,6 +11,11 @@ user.
 
 usage: drive.py --chromium PATH --zws ws://... --lookup http://...
                 --contract 0x... --fixtures DIR --screenshot FILE --log FILE
+                [--https-cert FILE --https-key FILE --trust-spki HASH]
+With --https-cert and --https-key the page is served over https:// with that
+certificate, and Chromium trusts certificates whose chain holds the public key
+with the base64 SHA-256 SPKI hash HASH (--ignore-certificate-errors-spki-list),
+so a test CA signs both the page's and zws's (wss://) certificates.
 Prints one line per step; exits 1 with the reason when a check fails."""
 
 import argparse
@@ -20,6 +25,7 @@ import http.server
 import json
 import os
 import select
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -112,18 +118,24 @@ class DevTools:
         os.close(self.from_chrome)
 
 
-def chromium_argv(path, profile):
-    return [path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+def chromium_argv(path, profile, trust_spki=None):
+    trust = [f"--ignore-certificate-errors-spki-list={trust_spki}"] if trust_spki else []
+    return [path, *trust, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-extensions",
             "--hide-scrollbars", "--window-size=1280,900", f"--user-data-dir={profile}",
             "--remote-debugging-pipe", "about:blank"]
 
 
-def serve_page():
-    """Serves this folder on a free 127.0.0.1 port; returns the server."""
+def serve_page(cert=None, key=None):
+    """Serves this folder on a free 127.0.0.1 port, over TLS if cert and key
+    are given; returns the server."""
     handler = functools.partial(QuietHandler, directory=HERE)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -256,14 +268,17 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     for name in ("chromium", "zws", "lookup", "contract", "fixtures", "screenshot", "log"):
         p.add_argument(f"--{name}", required=True)
+    for name in ("https-cert", "https-key", "trust-spki"):
+        p.add_argument(f"--{name}")
     args = p.parse_args()
 
     with open(args.log, "wb") as log, tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         # Chromium starts before the page server's thread: the child setup
         # between fork and exec must not run beside other threads.
-        dt = DevTools(chromium_argv(args.chromium, profile), log)
-        server = serve_page()
-        page_url = (f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        dt = DevTools(chromium_argv(args.chromium, profile, args.trust_spki), log)
+        server = serve_page(args.https_cert, args.https_key)
+        scheme = "https" if args.https_cert else "http"
+        page_url = (f"{scheme}://127.0.0.1:{server.server_address[1]}/index.html"
                     f"?ws={args.zws}&contract={args.contract}")
         try:
             run(args, dt, page_url)

@@ -2,7 +2,8 @@
 # The benchmarks under bench/ still run from their one command, at a small
 # size: the fan-out benchmark's --quick run (500 clients: NewBlock from zws
 # next to the floor and Node.js ws; EventLog from zws next to the floor with
-# per-client frames) and a 300-block ingest backfill. Checks that every
+# per-client frames; 500 wss:// clients of zws next to 500 ws:// ones)
+# and a 300-block ingest backfill. Checks that every
 # client got every notification and every block was stored; the timings
 # are printed, not judged (they belong to bench/, not to a test).
 set -euo pipefail
@@ -12,11 +13,11 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "bench_smoke: FAIL: $*" >&2; exit 1; }
 
 echo "== bench/fanout/run.sh --quick"
-"$ZWS_SOURCE_DIR/bench/fanout/run.sh" --quick --only newblock,eventlog --build-dir "$ZWS_BUILD_DIR" --output "$T/fanout.md" \
+"$ZWS_SOURCE_DIR/bench/fanout/run.sh" --quick --only newblock,eventlog,tls --build-dir "$ZWS_BUILD_DIR" --output "$T/fanout.md" \
   || fail "bench/fanout/run.sh --quick exited $?"
 cat "$T/fanout.md"
 # | server | from | subscribed | failed | min received | ...
-for server in "zws" "floor" "node ws" "zws EventLog(10)" "floor EventLog(10)"; do
+for server in "zws" "floor" "node ws" "zws EventLog(10)" "floor EventLog(10)" "zws wss" "zws ws"; do
   row=$(grep -m1 "^| $server | " "$T/fanout.md") || fail "no '$server' row in the fan-out report"
   IFS='|' read -r _ _ _ subscribed failed received _ <<<"$row"
   [ "$((subscribed))" = 500 ] && [ "$((failed))" = 0 ] && [ "$((received))" = 500 ] \

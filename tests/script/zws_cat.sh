@@ -23,6 +23,7 @@ expect_refused --timeout 0 ws://127.0.0.1:1
 expect_refused --timeout
 expect_refused --bogus 1 ws://127.0.0.1:1
 expect_refused http://127.0.0.1:1
+expect_refused --ca /nonexistent/ca.pem wss://127.0.0.1:1
 
 rc=0; "$CAT" --timeout 5 "ws://127.0.0.1:$(it_free_port)" 2>"$T/err" || rc=$?
 [ "$rc" = 1 ] || it_fail "a refused connection exited $rc, expected 1"

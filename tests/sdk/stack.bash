@@ -7,7 +7,8 @@
 #
 #   stack_init NAME     check the environment, prepare the log directory
 #   stack_start         start the three programs; sets STACK_LOOKUP_URL,
-#                       STACK_ZWS_URL, STACK_DB
+#                       STACK_ZWS_URL, STACK_DB. With STACK_ZWS_TLS_CERT and
+#                       STACK_ZWS_TLS_KEY set, zws serves wss:// with them.
 #   stack_check_alive   fail if a program exited
 #   stack_fail MSG      print "<name>: FAIL: MSG", the logs, and exit 1
 #   stack_pass MSG      print "<name>: PASS: MSG" and exit 0
@@ -145,9 +146,10 @@ stack_start() {
 	stack_wait 30 "zws-ingest committed no block" stack_cursor_set
 
 	zport=$(stack_free_port)
-	STACK_ZWS_URL=ws://127.0.0.1:$zport
+	STACK_ZWS_URL=ws${STACK_ZWS_TLS_CERT:+s}://127.0.0.1:$zport
 	stack_spawn zws "$ZWS_BIN_DIR/zws" --db "$STACK_DB" --host 127.0.0.1 --port "$zport" \
-		--lookup "$STACK_LOOKUP_URL"
+		--lookup "$STACK_LOOKUP_URL" \
+		${STACK_ZWS_TLS_CERT:+--tls-cert "$STACK_ZWS_TLS_CERT" --tls-key "$STACK_ZWS_TLS_KEY"}
 	stack_wait 10 "zws did not log \"listening\"" grep -q listening "$STACK_LOGS/zws.log"
 	stack_log "stack up: lookup $STACK_LOOKUP_URL, zws $STACK_ZWS_URL, db $STACK_DBNAME, logs $STACK_LOGS"
 }

@@ -40,6 +40,10 @@ static const struct config_case cases[] = {
 	{ { "--db", "dbname=x", "--port", "12ab" }, CONFIG_ERROR, "--port" },
 	{ { "--db", "dbname=x", "--bogus" }, CONFIG_ERROR, "unknown option --bogus" },
 	{ { "--db", "dbname=x", "--port" }, CONFIG_ERROR, "needs a value" },
+	{ { "--db", "dbname=x", "--tls-cert", "c.pem", "--tls-key", "k.pem" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--tls-cert", "c.pem" }, CONFIG_ERROR, "--tls-cert without --tls-key" },
+	{ { "--db", "dbname=x", "--tls-key", "k.pem" }, CONFIG_ERROR, "--tls-key without --tls-cert" },
+	{ { "--db", "dbname=x", "--tls-cert=", "--tls-key", "k.pem" }, CONFIG_ERROR, "--tls-cert" },
 	{ { "--db", "dbname=x", "stray" }, CONFIG_ERROR, "unexpected argument" },
 	{ { "--db", "dbname=x", "--rate-limit", "5/m" }, CONFIG_ERROR, "--rate-limit" },
 	{ { "--db", "dbname=x", "--log-level", "loud" }, CONFIG_ERROR, "--log-level" },
@@ -184,7 +188,8 @@ Test(zws_config, usage_names_every_flag)
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
 				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP", "--drain-s", "ZWS_DRAIN_S", "--join", "ZWS_JOIN",
-				       "--log-format", "--log-file", "--lws-debug", "--version" };
+				       "--log-format", "--log-file", "--lws-debug", "--version",
+				       "--tls-cert", "--tls-key", "ZWS_TLS_CERT", "ZWS_TLS_KEY" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(zws_config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }
@@ -207,4 +212,25 @@ Test(zws_config, keepalive_must_ping_before_it_drops)
 	char *argv4[] = { "zws", "--db", "dbname=x", "--ping-after", "0" };
 	cr_assert_eq(zws_config_parse(&cfg, 5, argv4, NULL, err, sizeof(err)), CONFIG_ERROR);
 	cr_expect_str_eq(err, "invalid value for --ping-after: '0'");
+}
+
+static const char *tls_env(const char *name)
+{
+	if (strcmp(name, "ZWS_TLS_CERT") == 0)
+		return "/etc/zws/cert.pem";
+	if (strcmp(name, "ZWS_TLS_KEY") == 0)
+		return "/etc/zws/key.pem";
+	return NULL;
+}
+
+Test(zws_config, tls_files_from_the_environment)
+{
+	struct zws_config cfg;
+	char err[200];
+	char *argv[] = { "zws", "--db", "dbname=x" };
+	cr_assert_eq(zws_config_parse(&cfg, 3, argv, NULL, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_expect_null(cfg.tls_cert, "plain ws:// by default");
+	cr_assert_eq(zws_config_parse(&cfg, 3, argv, tls_env, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_expect_str_eq(cfg.tls_cert, "/etc/zws/cert.pem");
+	cr_expect_str_eq(cfg.tls_key, "/etc/zws/key.pem");
 }

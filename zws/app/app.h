@@ -24,6 +24,7 @@
 #include "query.h"
 #include "subs.h"
 #include "text_parts.h"
+#include "tls.h"
 
 struct pgfeed;
 struct contract_lookup;
@@ -58,6 +59,7 @@ struct zws {
 	size_t nsessions;
 	uint64_t next_session_id;
 	struct peers *peers;      /* the sessions' peer addresses */
+	struct tls_failure_log tls_failures; /* failed handshakes' log lines */
 
 	/* Error replies, built once. */
 	struct frame *errors[QUERY_ERR_FULL + 1];

@@ -4,7 +4,9 @@
  * the listening socket and runs one worker, or with --workers N forks N
  * workers that each open their own SO_REUSEPORT socket on the same port
  * and supervises them: SIGTERM/SIGINT are forwarded and every worker is
- * waited for, SIGHUP reopens the log file here and in every worker. */
+ * waited for, SIGHUP reopens the log file here and in every worker.
+ * With --tls-cert and --tls-key the files are checked before anything
+ * starts; SIGHUP also reloads them in every worker (server.c). */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <libwebsockets.h>
@@ -22,6 +24,7 @@
 #include "port_identity.h"
 #include "schema.h"
 #include "server.h"
+#include "tls.h"
 
 /* Exit status of a refusal to start on an occupied port, as of a bad
  * option: nothing was started, the command line has to change. */
@@ -223,6 +226,23 @@ static void setup_log(const struct zws_config *cfg)
 	}
 }
 
+/* The certificate and key, before any worker starts. */
+static bool check_tls(const struct zws_config *cfg)
+{
+	struct tls_cert_info ci;
+	char err[400];
+	if (!tls_files_check(cfg->tls_cert, cfg->tls_key, &ci, err, sizeof(err))) {
+		fprintf(stderr, "zws: %s\n", err);
+		return false;
+	}
+	log_info("TLS certificate %s: subject %s, serial %s, expires %s, %u intermediate%s", cfg->tls_cert,
+		 ci.subject, ci.serial, ci.not_after, ci.chain, ci.chain == 1 ? "" : "s");
+	if (ci.expired)
+		log_warn("the TLS certificate in %s expired on %s; clients will refuse it", cfg->tls_cert,
+			 ci.not_after);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	struct zws_config cfg;
@@ -242,6 +262,8 @@ int main(int argc, char **argv)
 	setup_log(&cfg);
 	/* SIGHUP never stops zws, not even before the loop handles it. */
 	signal(SIGHUP, SIG_IGN);
+	if (cfg.tls_cert && !check_tls(&cfg))
+		return 2;
 	struct database_facts db;
 	read_database(cfg.db, &db);
 	int need = schema_required_version();

@@ -22,6 +22,7 @@
 #include "pgfeed.h"
 #include "session.h"
 #include "subscribe.h"
+#include "tls.h"
 
 /* lws keeps a receive buffer of this size for every connection for its
  * whole life. Queries are small and rare, so it is just big enough for any
@@ -64,6 +65,25 @@ static void on_signal(int sig)
 		lws_cancel_service(signal_context);
 }
 
+/* SIGHUP: the certificate and key are read again. Connections already
+ * open keep the certificate they were made with. */
+static void reload_tls(struct zws *app)
+{
+	const struct zws_config *cfg = app->cfg;
+	if (!cfg->tls_cert) {
+		log_info("SIGHUP: no TLS certificate to reload (serving ws://)");
+		return;
+	}
+	struct tls_cert_info ci;
+	char err[400];
+	if (!tls_files_reload(app->context, cfg->tls_cert, cfg->tls_key, &ci, err, sizeof(err))) {
+		log_error("TLS reload failed, still serving the previous certificate: %s", err);
+		return;
+	}
+	log_info("TLS certificate reloaded from %s: subject %s, serial %s, expires %s%s", cfg->tls_cert,
+		 ci.subject, ci.serial, ci.not_after, ci.expired ? " (EXPIRED)" : "");
+}
+
 static void drain_cut(struct zws *app, const char *why)
 {
 	log_warn("%s: cutting %zu clients that have not closed", why, app->nsessions);
@@ -97,14 +117,16 @@ static void begin_shutdown(struct zws *app)
 				 (lws_usec_t)app->cfg->drain_s * LWS_US_PER_SEC);
 }
 
-/* SIGHUP: reopen what logrotate moved; never stops the process. */
+/* SIGHUP: reopen what logrotate moved and reload the TLS certificate;
+ * never stops the process. */
 static void on_hangup(struct zws *app)
 {
 	char err[200];
 	if (!log_reopen(err, sizeof(err)))
 		log_error("SIGHUP: %s; still logging to the old file", err);
-	else
-		log_info("SIGHUP: %s", app->cfg->log_file ? "log file reopened" : "nothing to reopen");
+	else if (app->cfg->log_file)
+		log_info("SIGHUP: log file reopened");
+	reload_tls(app);
 }
 
 /* What the signal handler asked for, done from the loop. */
@@ -130,7 +152,7 @@ static int ws_closed(struct zws *app, struct session *s)
 
 /* lws protocols that serve zws itself, never a client (see protocols). */
 static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-identity", "zws-lookup",
-						  NULL };
+						  "zws-not-http", NULL };
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		       size_t len)
@@ -164,9 +186,26 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		on_wakeup(app);
 		return 0;
+	case LWS_CALLBACK_SSL_INFO: /* wss:// only: a handshake ended */
+		tls_handshake_info(&app->tls_failures, wsi, in);
+		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
+}
+
+/* ws:// only: a connection whose first bytes are not HTTP comes here
+ * (LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG) and is
+ * closed, with a line if it was a TLS handshake. */
+static int not_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			     size_t len)
+{
+	struct zws *app = lws_context_user(lws_get_context(wsi));
+	if (reason == LWS_CALLBACK_RAW_RX) {
+		tls_not_http(&app->tls_failures, wsi, in, len);
+		return -1;
+	}
+	return 0;
 }
 
 static const struct lws_protocols protocols[] = {
@@ -175,6 +214,7 @@ static const struct lws_protocols protocols[] = {
 	{ "zws-listen", listener_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-identity", port_identity_callback, 0, 0, 0, NULL, 0 },
 	{ "zws-lookup", contract_lookup_callback, 0, 0, 0, NULL, SERVER_TX_PACKET },
+	{ "zws-not-http", not_http_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -235,7 +275,8 @@ static void feed_ready(void *ctx)
 		return;
 	}
 	app->accepting = true;
-	log_info("zws listening on ws://%s:%d (%s loop)", app->cfg->host, app->cfg->port,
+	log_info("zws listening on %s://%s:%d (%s loop)", app->cfg->tls_cert ? "wss" : "ws",
+		 app->cfg->host, app->cfg->port,
 		 zws_config_event_loop_name(app->cfg->event_loop));
 }
 
@@ -276,6 +317,16 @@ static struct lws_context *create_context(struct zws *app, struct evloop *loop)
 	info.retry_and_idle_policy = &idle_policy;
 	info.max_http_header_pool = SERVER_HEADER_TABLES;
 	info.timeout_secs_ah_idle = SERVER_HANDSHAKE_SECS;
+	if (app->cfg->tls_cert) {
+		/* lws_tls_cert_updated finds the vhost by these paths (reload_tls). */
+		info.ssl_cert_filepath = app->cfg->tls_cert;
+		info.ssl_private_key_filepath = app->cfg->tls_key;
+		info.ssl_info_event_mask = TLS_INFO_EVENTS;
+	} else {
+		info.options |= LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
+		info.listen_accept_role = "raw-skt";
+		info.listen_accept_protocol = "zws-not-http";
+	}
 	evloop_configure(loop, &info);
 	return lws_create_context(&info);
 }

@@ -62,6 +62,10 @@ static const char usage[] =
 	"                         without it zws refuses a port in use (exit 2)\n"
 	"  --event-loop LOOP      poll or libev (env ZWS_EVENT_LOOP,\n"
 	"                         default libev)\n"
+	"  --tls-cert FILE        serve wss:// with this PEM certificate, followed\n"
+	"                         by its intermediates (env ZWS_TLS_CERT)\n"
+	"  --tls-key FILE         the certificate's PEM private key (env\n"
+	"                         ZWS_TLS_KEY); both or neither. SIGHUP reloads them\n"
 	"  --log-level LEVEL      error, warn, info or debug (env ZWS_LOG_LEVEL,\n"
 	"                         default info)\n"
 	"  --log-format FORMAT    text, or json: one JSON object per line (env\n"
@@ -73,8 +77,8 @@ static const char usage[] =
 	"  --version              zws's and libwebsockets' versions\n"
 	"  --help                 this text\n"
 	"\n"
-	"SIGTERM/SIGINT drain and exit 0; SIGHUP reopens --log-file and never\n"
-	"stops zws.\n";
+	"SIGTERM/SIGINT drain and exit 0; SIGHUP reopens --log-file, reloads\n"
+	"--tls-cert and --tls-key, and never stops zws.\n";
 
 const char *zws_config_usage(void)
 {
@@ -119,7 +123,7 @@ static const struct option_def {
 	{ "rate-limit", false }, { "max-queue", false }, { "lookup-timeout-ms", false },
 	{ "ping-after", false }, { "drop-after", false }, { "workers", false }, { "drain-s", false },
 	{ "join", true }, { "event-loop", false }, { "log-level", false }, { "log-format", false },
-	{ "log-file", false }, { "lws-debug", true },
+	{ "log-file", false }, { "lws-debug", true }, { "tls-cert", false }, { "tls-key", false },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -233,6 +237,10 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_bool(value, &cfg->join);
 	else if (strcmp(name, "lws-debug") == 0)
 		ok = parse_bool(value, &cfg->lws_debug);
+	else if (strcmp(name, "tls-cert") == 0)
+		ok = *value && ((cfg->tls_cert = value), true);
+	else if (strcmp(name, "tls-key") == 0)
+		ok = *value && ((cfg->tls_key = value), true);
 	else if (strcmp(name, "log-level") == 0)
 		ok = log_parse_level(value, &cfg->log_level);
 	else if (strcmp(name, "log-format") == 0)
@@ -311,6 +319,11 @@ enum config_result zws_config_parse(struct zws_config *cfg, int argc, char *cons
 	}
 	if (!conninfo_check(cfg->db, err, errlen))
 		return CONFIG_ERROR;
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		snprintf(err, errlen, "%s without %s: give both files for wss://, or neither for ws://",
+			 cfg->tls_cert ? "--tls-cert" : "--tls-key", cfg->tls_cert ? "--tls-key" : "--tls-cert");
+		return CONFIG_ERROR;
+	}
 	if (cfg->drop_after_s <= cfg->ping_after_s) {
 		snprintf(err, errlen, "--drop-after (%u s) must be longer than --ping-after (%u s)",
 			 cfg->drop_after_s, cfg->ping_after_s);

@@ -33,6 +33,8 @@ struct zws_config {
 	unsigned drain_s;        /* --drain-s, longest drain on SIGTERM */
 	bool join;               /* --join: may share a port another zws serves */
 	bool lws_debug;          /* --lws-debug: lws's own notices in the log */
+	const char *tls_cert;    /* --tls-cert / ZWS_TLS_CERT, PEM chain; NULL = ws:// */
+	const char *tls_key;     /* --tls-key / ZWS_TLS_KEY, given with tls_cert */
 	enum log_level log_level;   /* --log-level */
 	enum log_format log_format; /* --log-format */
 	const char *log_file;    /* --log-file, NULL: stderr */

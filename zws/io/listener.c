@@ -167,7 +167,8 @@ static void accept_all(struct listener *l)
 		int sndbuf = LISTENER_SNDBUF;
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		if (!lws_adopt_socket_vhost(l->vh, fd))
-			log_warn("connection refused: lws could not adopt it (%zu clients)",
+			log_warn("connection closed as accepted: lws could not adopt it, or its TLS "
+				 "handshake failed at once (%zu clients)",
 				 l->hooks->clients(l->hooks->ctx));
 	}
 }
