@@ -193,10 +193,11 @@ static bool utf8_valid(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* RFC 6455 section 7.4 and the IANA registry: zws's own codes and those
+ * of a client's close that lws echoes. */
 static bool close_code_allowed(unsigned code)
 {
-	return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1009) || code == 1011 ||
-	       (code >= 3000 && code <= 4999);
+	return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 /* One frame of zws's at p (n bytes left); returns its length. */

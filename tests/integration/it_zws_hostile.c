@@ -208,6 +208,15 @@ Test(hostile, strict_input_is_refused_or_closed, .timeout = 60)
 	cr_assert(it_ws_send_frame(ws, IT_WS_CLOSE, true, code4000, 2));
 	expect_close(ws, 4000, "close with 4000");
 	it_ws_close(ws);
+	/* A reason whose last character is cut short is not echoed back as
+	 * invalid UTF-8: the connection ends, as for other bad reasons. */
+	ws = connected(s.zws_port);
+	const unsigned char cut[] = { 1000 >> 8, 1000 & 0xff, 'o', 'k', 0xe3, 0x8c };
+	cr_assert(it_ws_send_frame(ws, IT_WS_CLOSE, true, cut, sizeof(cut)));
+	struct it_ws_frame f;
+	bool answered = it_ws_recv_frame_raw(ws, &f, 5000);
+	cr_assert_not(answered, "answered with opcode %d, %zu bytes", f.opcode, answered ? f.len : 0);
+	it_ws_close(ws);
 	it_stack_stop(&s);
 	it_mark_passed();
 }

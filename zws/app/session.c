@@ -287,6 +287,20 @@ static bool close_code_valid(unsigned code)
 	return code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006;
 }
 
+/* Whether the last character of reason (n > 0 bytes) is whole. lws 4.1.6
+ * checks a close reason's UTF-8 before zws sees it, all but that. */
+static bool utf8_ends_whole(const unsigned char *reason, size_t n)
+{
+	size_t cont = 0;
+	while (cont < n && cont < 3 && (reason[n - 1 - cont] & 0xc0) == 0x80)
+		cont++;
+	if (cont == n)
+		return false;
+	unsigned char lead = reason[n - 1 - cont];
+	size_t need = lead < 0x80 ? 0 : lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+	return need == cont;
+}
+
 int session_peer_close(struct session *s, void *in, size_t len)
 {
 	if (s && s->app)
@@ -294,6 +308,8 @@ int session_peer_close(struct session *s, void *in, size_t len)
 	unsigned char *p = in;
 	if (len == 1)
 		return -1; /* no code fits: hang up */
+	if (len > 2 && !utf8_ends_whole(p + 2, len - 2))
+		return -1; /* lws would echo it: hang up, as lws does for other bad reasons */
 	if (len >= 2 && !close_code_valid((unsigned)p[0] << 8 | p[1])) {
 		/* lws echoes this payload as its close: make it a 1002. */
 		p[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
