@@ -12,6 +12,7 @@
 
 #include "address.h"
 #include "contract_check.h"
+#include "zws_stats.h"
 
 struct lws_context;
 struct pgfeed;
@@ -19,9 +20,10 @@ struct contract_lookup;
 struct contracts;
 
 /* Checks on cx's loop, asking feed's database and lookup (NULL: none);
- * each check waits at most timeout_ms. NULL on OOM. */
+ * each check waits at most timeout_ms; outcomes are counted in stats.
+ * NULL on OOM. */
 struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed,
-				struct contract_lookup *lookup, unsigned timeout_ms);
+				struct contract_lookup *lookup, unsigned timeout_ms, struct stats_slot *stats);
 /* Before the lws context is destroyed: no timer runs after this, and no
  * check is answered (the sessions cancel theirs as they close). */
 void contracts_stop(struct contracts *cs);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "schema.h"
 #include "server.h"
+#include "stats_region.h"
 
 static const char *env_lookup(const char *name)
 {
@@ -44,13 +45,13 @@ static int schema_version(const char *conninfo)
 	return v;
 }
 
-static int run_one(const struct zws_config *cfg)
+static int run_one(const struct zws_config *cfg, struct stats_region *stats, unsigned worker)
 {
 	char err[200] = "";
 	struct listener *l = listener_new(cfg->host, cfg->port, err, sizeof(err));
 	if (!l)
 		die("%s", err);
-	return server_run(cfg, l);
+	return server_run(cfg, l, stats, worker);
 }
 
 static volatile sig_atomic_t parent_stop;
@@ -60,7 +61,7 @@ static void parent_signal(int sig)
 	parent_stop = sig;
 }
 
-static pid_t spawn(const struct zws_config *cfg, unsigned n)
+static pid_t spawn(const struct zws_config *cfg, struct stats_region *stats, unsigned n)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -70,7 +71,7 @@ static pid_t spawn(const struct zws_config *cfg, unsigned n)
 			exit(0);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		exit(run_one(cfg));
+		exit(run_one(cfg, stats, n));
 	}
 	if (pid < 0)
 		log_error("cannot fork worker %u: %s", n, strerror(errno));
@@ -78,7 +79,7 @@ static pid_t spawn(const struct zws_config *cfg, unsigned n)
 }
 
 /* Forks the workers, restarts one that dies, forwards SIGTERM/SIGINT. */
-static int supervise(const struct zws_config *cfg)
+static int supervise(const struct zws_config *cfg, struct stats_region *stats)
 {
 	pid_t *pids = calloc(cfg->workers, sizeof(*pids));
 	if (!pids)
@@ -87,7 +88,7 @@ static int supervise(const struct zws_config *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	for (unsigned i = 0; i < cfg->workers; i++)
-		pids[i] = spawn(cfg, i);
+		pids[i] = spawn(cfg, stats, i);
 	log_info("zws started %u workers on port %d", cfg->workers, cfg->port);
 	unsigned alive = cfg->workers;
 	bool forwarded = false;
@@ -109,10 +110,12 @@ static int supervise(const struct zws_config *cfg)
 				continue;
 			pids[i] = 0;
 			alive--;
+			/* However it ended, its slot describes no worker now. */
+			atomic_store_explicit(&stats->slot[i].pid, 0, memory_order_relaxed);
 			if (!parent_stop) {
 				log_error("worker %u (pid %d) exited with status %d; restarting", i, (int)pid, st);
 				sleep(1);
-				if ((pids[i] = spawn(cfg, i)) > 0)
+				if ((pids[i] = spawn(cfg, stats, i)) > 0)
 					alive++;
 			}
 		}
@@ -139,5 +142,10 @@ int main(int argc, char **argv)
 	int have = schema_version(cfg.db), need = schema_required_version();
 	if (have < need)
 		die("database schema version %d is older than %d required; run zws-ingest first", have, need);
-	return cfg.workers > 1 ? supervise(&cfg) : run_one(&cfg);
+	struct stats_region *stats = stats_region_map(cfg.workers, err, sizeof(err));
+	if (!stats)
+		die("%s", err);
+	int rc = cfg.workers > 1 ? supervise(&cfg, stats) : run_one(&cfg, stats, 0);
+	stats_region_unmap(stats);
+	return rc;
 }

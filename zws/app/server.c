@@ -10,13 +10,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "admit.h"
 #include "app.h"
 #include "contract_lookup.h"
+#include "clock.h"
 #include "contracts.h"
 #include "evloop.h"
 #include "fanout.h"
 #include "handshake.h"
+#include "http_routes.h"
 #include "log.h"
 #include "peers.h"
 #include "pgfeed.h"
@@ -92,6 +96,17 @@ static int ws_closed(struct zws *app, struct session *s)
 /* lws protocols that serve zws itself, never a client (see protocols). */
 static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-lookup", NULL };
 
+/* The caps first, then RFC 6455's checks. */
+static int confirm_upgrade(struct zws *app, struct lws *wsi)
+{
+	if (admit_upgrade(app, wsi))
+		return -1;
+	if (!handshake_confirm(wsi, internal_protocols))
+		return 0;
+	stats_add(&app->stats->refused[STATS_REFUSED_HANDSHAKE], 1);
+	return -1;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		       size_t len)
 {
@@ -99,7 +114,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	struct session *s = user;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		return handshake_confirm(wsi, internal_protocols);
+		return confirm_upgrade(app, wsi);
+	case LWS_CALLBACK_HTTP:
+		return http_routes_serve(app, wsi, in);
 	case LWS_CALLBACK_ESTABLISHED:
 		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
@@ -145,10 +162,22 @@ static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0 };
 
 #define SERVER_KEEPALIVE_TICK_US ((lws_usec_t)1000 * 1000)
 
+/* The gauges other workers read that are not kept up to date as they
+ * change. */
+static void publish_gauges(struct zws *app)
+{
+	atomic_store_explicit(&app->stats->postgres_up, app->feed && pgfeed_connected(app->feed) && app->accepting,
+			      memory_order_relaxed);
+	stats_set(&app->stats->addresses[TOPIC_EVENTLOG], app->index[SUBS_EVENTLOG].links);
+	stats_set(&app->stats->addresses[TOPIC_TXNLOG], app->index[SUBS_TXNLOG].links);
+}
+
 static void keepalive_tick(lws_sorted_usec_list_t *sul)
 {
 	struct zws *app = container_of(sul, struct zws, keepalive_tick);
 	session_keepalive_tick(app);
+	admit_tick(app);
+	publish_gauges(app);
 	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
 }
 
@@ -187,6 +216,7 @@ static void feed_ready(void *ctx)
 		return;
 	}
 	app->accepting = true;
+	publish_gauges(app);
 	log_info("zws listening on ws://%s:%d (%s loop)", app->cfg->host, app->cfg->port,
 		 zws_config_event_loop_name(app->cfg->event_loop));
 }
@@ -287,16 +317,43 @@ static bool make_adapters(struct zws *app)
 		return false;
 	}
 	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks)) ||
-	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, app->cfg->lookup_timeout_ms))) {
+	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, app->cfg->lookup_timeout_ms,
+					     app->stats))) {
 		log_error("out of memory");
 		return false;
 	}
 	return true;
 }
 
-int server_run(const struct zws_config *cfg, struct listener *l)
+/* This worker's slot: counters carry on from a worker that ran in it
+ * before (they only grow), gauges start again. */
+static void claim_slot(struct zws *app, struct stats_region *region, unsigned worker)
+{
+	struct stats_slot *s = &region->slot[worker];
+	app->stats_region = region;
+	app->stats = s;
+	app->worker = worker;
+	app->report_limits.healthy_block_age_s = app->cfg->healthy_block_age_s;
+	app->admission = (struct admission_limits){ .max_clients = app->cfg->max_clients,
+						     .max_per_ip = app->cfg->max_clients_per_ip,
+						     .allow_origin = app->cfg->allow_origin };
+	stats_set(&s->connections, 0);
+	for (int t = 0; t < TOPIC_COUNT; t++) {
+		stats_set(&s->subscribers[t], 0);
+		stats_set(&s->addresses[t], 0);
+	}
+	atomic_store_explicit(&s->postgres_up, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->lookup_configured, app->cfg->lookup != NULL, memory_order_relaxed);
+	atomic_store_explicit(&s->lookup_failing, 0, memory_order_relaxed);
+	stats_set(&s->started_ms, clock_now_ms());
+	atomic_store_explicit(&s->pid, (int32_t)getpid(), memory_order_relaxed);
+}
+
+int server_run(const struct zws_config *cfg, struct listener *l, struct stats_region *stats,
+	       unsigned worker)
 {
 	struct zws app = { .cfg = cfg, .listener = l, .session_hooks = &session_hooks };
+	claim_slot(&app, stats, worker);
 	struct evloop *loop = NULL;
 	int rc = 1;
 	dlist_init(&app.newblock);
@@ -316,5 +373,6 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 	else if (make_adapters(&app))
 		rc = run_loop(&app, loop);
 	app_free(&app, loop);
+	atomic_store_explicit(&app.stats->pid, 0, memory_order_relaxed);
 	return rc;
 }

@@ -6,8 +6,11 @@
 
 #include "zws_config.h"
 #include "listener.h"
+#include "zws_stats.h"
 
-/* Runs the loop; takes ownership of l. Returns the process exit code. */
-int server_run(const struct zws_config *cfg, struct listener *l);
+/* Runs the loop as worker number worker, counting into its slot of
+ * stats; takes ownership of l. Returns the process exit code. */
+int server_run(const struct zws_config *cfg, struct listener *l, struct stats_region *stats,
+	       unsigned worker);
 
 #endif

@@ -39,6 +39,20 @@ static const char usage[] =
 	"  --drop-after S         close a client silent for S seconds, more than\n"
 	"                         --ping-after (default 70)\n"
 	"  --workers N            processes sharing the port (default 1)\n"
+	"  --max-clients N        WebSocket clients per process; more are refused\n"
+	"                         with HTTP 503 before the upgrade, 0 = no limit\n"
+	"                         but the open-file limit (env ZWS_MAX_CLIENTS,\n"
+	"                         default 0)\n"
+	"  --max-clients-per-ip N clients per process from one address; more get\n"
+	"                         503, 0 = off (env ZWS_MAX_CLIENTS_PER_IP,\n"
+	"                         default 256)\n"
+	"  --allow-origin LIST    comma-separated Origins a browser may connect\n"
+	"                         from, e.g. https://app.example; others get 403;\n"
+	"                         requests without Origin are not browsers and\n"
+	"                         pass (env ZWS_ALLOW_ORIGIN, default any)\n"
+	"  --healthy-block-age S  /healthz answers 503 when no block was pushed\n"
+	"                         for S seconds (env ZWS_HEALTHY_BLOCK_AGE,\n"
+	"                         default 120)\n"
 	"  --event-loop LOOP      poll or libev (env ZWS_EVENT_LOOP,\n"
 	"                         default libev)\n"
 	"  --log-level LEVEL      error, warn, info or debug (default info)\n"
@@ -81,7 +95,7 @@ static bool known_option(const char *name)
 	static const char *const names[] = {
 		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-message", "rate-limit",
 		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
-		"log-level",
+		"log-level", "max-clients", "max-clients-per-ip", "allow-origin", "healthy-block-age",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], name) == 0)
@@ -103,6 +117,8 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->lookup_timeout_ms = 3000;
 	cfg->ping_after_s = 30;
 	cfg->drop_after_s = 70;
+	cfg->max_clients_per_ip = 256;
+	cfg->healthy_block_age_s = 120;
 	cfg->event_loop = ZWS_LOOP_LIBEV; /* see io/evloop.c */
 	cfg->log_level = LOG_LEVEL_INFO;
 }
@@ -123,6 +139,25 @@ static bool parse_event_loop(const char *s, enum zws_event_loop *out)
 		}
 	}
 	return false;
+}
+
+/* "*", or a comma-separated list of origins such as https://a.example:8443
+ * (scheme://host[:port], no path). */
+static bool origin_list_ok(const char *s)
+{
+	if (strcmp(s, "*") == 0)
+		return true;
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, ",");
+		const char *sep = memchr(p, ':', n);
+		if (!n || !sep || n - (size_t)(sep - p) < 4 || strncmp(sep, "://", 3) != 0 ||
+		    memchr(sep + 3, '/', n - (size_t)(sep + 3 - p)) || memchr(p, ' ', n))
+			return false;
+		p += n;
+		if (*p == ',' && !*++p)
+			return false;
+	}
+	return *s != '\0';
 }
 
 /* Applies one "--name value"; false with err filled on a bad value. */
@@ -157,6 +192,14 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 2, 86400, &v) && ((cfg->drop_after_s = (unsigned)v), true);
 	else if (strcmp(name, "workers") == 0)
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->workers = (unsigned)v), true);
+	else if (strcmp(name, "max-clients") == 0)
+		ok = parse_uint(value, 0, 10000000, &v) && ((cfg->max_clients = (unsigned)v), true);
+	else if (strcmp(name, "max-clients-per-ip") == 0)
+		ok = parse_uint(value, 0, 10000000, &v) && ((cfg->max_clients_per_ip = (unsigned)v), true);
+	else if (strcmp(name, "allow-origin") == 0)
+		ok = origin_list_ok(value) && ((cfg->allow_origin = strcmp(value, "*") == 0 ? NULL : value), true);
+	else if (strcmp(name, "healthy-block-age") == 0)
+		ok = parse_uint(value, 1, 86400 * 7, &v) && ((cfg->healthy_block_age_s = (unsigned)v), true);
 	else if (strcmp(name, "event-loop") == 0)
 		ok = parse_event_loop(value, &cfg->event_loop);
 	else if (strcmp(name, "log-level") == 0)
@@ -175,7 +218,9 @@ static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), 
 {
 	static const struct { const char *var, *flag; } vars[] = {
 		{ "ZWS_DB", "db" }, { "ZWS_PORT", "port" }, { "ZWS_LOOKUP", "lookup" },
-		{ "ZWS_EVENT_LOOP", "event-loop" },
+		{ "ZWS_EVENT_LOOP", "event-loop" }, { "ZWS_MAX_CLIENTS", "max-clients" },
+		{ "ZWS_MAX_CLIENTS_PER_IP", "max-clients-per-ip" }, { "ZWS_ALLOW_ORIGIN", "allow-origin" },
+		{ "ZWS_HEALTHY_BLOCK_AGE", "healthy-block-age" },
 	};
 	for (size_t i = 0; env && i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = env(vars[i].var);
