@@ -4,6 +4,7 @@
 #ifndef COMMON_PROM_H
 #define COMMON_PROM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,13 @@ void prom_family(struct prom *p, const char *name, const char *type, const char 
  * labels is "" or a label list without braces, e.g. worker="0". */
 void prom_histogram(struct prom *p, const char *name, const char *labels, const double *bounds,
 		    const uint64_t *counts, size_t n, double sum);
+
+/* Checks text is well-formed exposition as a scraper reads it: HELP and
+ * TYPE before each family's samples, one TYPE per family, counters named
+ * *_total, histogram samples _bucket (with an le label, ending at +Inf),
+ * _sum and _count, label values quoted, every value a number, every name
+ * starting with prefix. false with err filled at the first bad line. The
+ * tests of both programs' /metrics use it. */
+bool prom_check(const char *text, const char *prefix, char *err, size_t errlen);
 
 #endif

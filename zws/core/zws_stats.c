@@ -4,7 +4,7 @@
 #include <string.h>
 
 const double stats_bucket_bounds[STATS_BUCKETS] = {
-	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
 };
 
 size_t stats_region_size(unsigned workers)

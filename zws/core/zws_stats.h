@@ -43,7 +43,7 @@ enum stats_check {
 };
 
 /* Upper bounds, in seconds, of the duration histograms' buckets. */
-#define STATS_BUCKETS 12
+#define STATS_BUCKETS 15
 extern const double stats_bucket_bounds[STATS_BUCKETS];
 
 /* Blocks each worker remembers for the status page. */
