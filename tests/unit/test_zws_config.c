@@ -50,6 +50,16 @@ static const struct config_case cases[] = {
 	{ { "--db", "garbage" }, CONFIG_ERROR,
 	  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
 	{ { "--db", "postgresql://zws@db:5432/zws" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--max-clients", "0" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--max-clients", "-3" }, CONFIG_ERROR, "--max-clients" },
+	{ { "--db", "dbname=x", "--max-clients-per-ip", "x" }, CONFIG_ERROR, "--max-clients-per-ip" },
+	{ { "--db", "dbname=x", "--allow-origin", "https://a.example,http://b.example:8080" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--allow-origin", "*" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--allow-origin", "a.example" }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--allow-origin", "https://a.example/" }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--allow-origin", "https://a.example," }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--allow-origin", "" }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--healthy-block-age", "0" }, CONFIG_ERROR, "--healthy-block-age" },
 };
 
 Test(zws_config, table)
@@ -85,6 +95,34 @@ Test(zws_config, defaults)
 	cr_expect_eq(cfg.workers, 1);
 	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBEV);
 	cr_expect_eq(cfg.log_level, LOG_LEVEL_INFO);
+	cr_expect_eq(cfg.max_clients, 0);
+	cr_expect_eq(cfg.max_clients_per_ip, 256);
+	cr_expect_null(cfg.allow_origin);
+	cr_expect_eq(cfg.healthy_block_age_s, 120);
+}
+
+static const char *caps_env(const char *name)
+{
+	static const char *const vars[][2] = {
+		{ "ZWS_DB", "host=/env" }, { "ZWS_MAX_CLIENTS", "5000" }, { "ZWS_MAX_CLIENTS_PER_IP", "0" },
+		{ "ZWS_ALLOW_ORIGIN", "https://app.example" }, { "ZWS_HEALTHY_BLOCK_AGE", "300" },
+	};
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (strcmp(name, vars[i][0]) == 0)
+			return vars[i][1];
+	return NULL;
+}
+
+Test(zws_config, caps_and_health_from_the_environment)
+{
+	char *argv[] = { "zws" };
+	struct zws_config cfg;
+	char err[200];
+	cr_assert_eq(zws_config_parse(&cfg, 1, argv, caps_env, err, sizeof(err)), CONFIG_OK, "%s", err);
+	cr_expect_eq(cfg.max_clients, 5000);
+	cr_expect_eq(cfg.max_clients_per_ip, 0);
+	cr_expect_str_eq(cfg.allow_origin, "https://app.example");
+	cr_expect_eq(cfg.healthy_block_age_s, 300);
 }
 
 Test(zws_config, event_loop_names)
@@ -124,7 +162,9 @@ Test(zws_config, usage_names_every_flag)
 	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses", "--max-total-addresses",
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
-				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };
+				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP", "--max-clients", "ZWS_MAX_CLIENTS",
+				       "--max-clients-per-ip", "ZWS_MAX_CLIENTS_PER_IP", "--allow-origin",
+				       "ZWS_ALLOW_ORIGIN", "--healthy-block-age", "ZWS_HEALTHY_BLOCK_AGE" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(zws_config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }
