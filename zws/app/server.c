@@ -202,13 +202,18 @@ static size_t clients(void *ctx)
 	return ((struct zws *)ctx)->nsessions;
 }
 
+static void refused_full(void *ctx)
+{
+	stats_add(&((struct zws *)ctx)->stats->refused[STATS_REFUSED_OPEN_FILES], 1);
+}
+
 /* pgfeed_hooks.ready: LISTEN is active, so clients may come in. */
 static void feed_ready(void *ctx)
 {
 	struct zws *app = ctx;
 	if (!app->listener || app->stopping || app->accepting)
 		return;
-	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients };
+	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients, .refused = refused_full };
 	if (!listener_start(app->listener, app->vhost, &app->listener_hooks)) {
 		log_error("cannot watch the listening socket; stopping");
 		stop_requested = 1;
