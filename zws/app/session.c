@@ -501,7 +501,7 @@ void session_drop_topic(struct session *s, enum topic t)
 	if (!(s->topics & TOPIC_BIT(t)))
 		return;
 	s->topics &= (unsigned char)~TOPIC_BIT(t);
-	stats_add(&s->app->stats->subscribers[t], (uint64_t)-1);
+	stats_sub(&s->app->stats->subscribers[t], 1);
 	s->ending &= (unsigned char)~TOPIC_BIT(t);
 	if (t == TOPIC_NEWBLOCK)
 		dlist_del(&s->newblock);

@@ -23,6 +23,11 @@ void stats_add(_Atomic uint64_t *counter, uint64_t n)
 	atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
 }
 
+void stats_sub(_Atomic uint64_t *gauge, uint64_t n)
+{
+	atomic_fetch_sub_explicit(gauge, n, memory_order_relaxed);
+}
+
 void stats_set(_Atomic uint64_t *gauge, uint64_t v)
 {
 	atomic_store_explicit(gauge, v, memory_order_relaxed);

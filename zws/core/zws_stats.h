@@ -96,6 +96,8 @@ size_t stats_region_size(unsigned workers);
 void stats_region_init(struct stats_region *r, unsigned workers);
 
 void stats_add(_Atomic uint64_t *counter, uint64_t n);
+/* Lowers a gauge kept up to date by stats_add. */
+void stats_sub(_Atomic uint64_t *gauge, uint64_t n);
 void stats_set(_Atomic uint64_t *gauge, uint64_t v);
 uint64_t stats_get(const _Atomic uint64_t *v);
 /* Counts one duration of us microseconds. */
