@@ -24,7 +24,7 @@ it_wait_sql "$DB" "SELECT block_num FROM ingest_cursor" $START 20
 
 ZPORT=$(it_free_port)
 H=http://127.0.0.1:$ZPORT
-"$ZWS_BIN_DIR/zws" --db "$DB" --host 127.0.0.1 --port "$ZPORT" --healthy-block-age 4 >"$T/zws.log" 2>&1 &
+"$ZWS_BIN_DIR/zws" --db "$DB" --host 127.0.0.1 --port "$ZPORT" --healthy-block-age 10 >"$T/zws.log" 2>&1 &
 PIDS+=($!)
 
 it_log "following: 200 with the block"
@@ -35,6 +35,8 @@ printf '%s' "$body" | grep -q '"postgres":"up"' || it_fail "healthz body: $body"
 curl -sI "$H/healthz" | grep -qi '^content-type: application/json' || it_fail "healthz content type"
 
 it_log "PostgreSQL stopped: 503 naming it"
+it_fake_produce "$FAKE_URL" 1
+it_wait_health "$H/healthz" 200 block $((START + 2)) 20 >/dev/null
 pg_stop
 body=$(it_wait_health "$H/healthz" 503 status unhealthy 20)
 printf '%s' "$body" | grep -q '"reason":"PostgreSQL unavailable' || it_fail "PostgreSQL reason: $body"
@@ -44,13 +46,13 @@ curl -sf "$H/metrics" | grep -qx 'zws_postgres_up{worker="0"} 0' || it_fail "met
 it_log "PostgreSQL back and a block pushed: 200"
 pg_start
 it_fake_produce "$FAKE_URL" 1
-body=$(it_wait_health "$H/healthz" 200 block $((START + 2)) 60)
+body=$(it_wait_health "$H/healthz" 200 block $((START + 3)) 60)
 curl -sf "$H/metrics" | grep -qx 'zws_postgres_up{worker="0"} 1' || it_fail "metrics: postgres_up is not 1"
 
 it_log "no block for --healthy-block-age: 503 naming the age"
-body=$(it_wait_health "$H/healthz" 503 status unhealthy 20)
-printf '%s' "$body" | grep -q "\"reason\":\"last block $((START + 2)) pushed [0-9]* s ago (limit 4 s)\"" || it_fail "age reason: $body"
+body=$(it_wait_health "$H/healthz" 503 status unhealthy 30)
+printf '%s' "$body" | grep -q "\"reason\":\"last block $((START + 3)) pushed [0-9]* s ago (limit 10 s)\"" || it_fail "age reason: $body"
 it_fake_produce "$FAKE_URL" 1
-it_wait_health "$H/healthz" 200 block $((START + 3)) 20 >/dev/null
+it_wait_health "$H/healthz" 200 block $((START + 4)) 20 >/dev/null
 FAILED=0
 it_log "PASS"
