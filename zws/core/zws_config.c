@@ -13,6 +13,8 @@
 static const char usage[] =
 	"Usage: zws --db CONNINFO [options]\n"
 	"WebSocket server pushing one Zilliqa-style notification per TxBlock.\n"
+	"Plain HTTP GET on the same port: /healthz, /metrics (Prometheus),\n"
+	"/status.json and a live status page at /.\n"
 	"\n"
 	"  --db CONNINFO          PostgreSQL written by zws-ingest (env ZWS_DB)\n"
 	"  --host ADDR            address to listen on (default 0.0.0.0)\n"
