@@ -4,9 +4,9 @@
 # on each --listen PORT, one is connected to each --connected remote PORT
 # (both read from /proc/net/tcp and tcp6), and each --http PORT on
 # 127.0.0.1 answers GET /healthz with 200 (bash's /dev/tcp, so the image
-# needs no client tools). In docker-compose.yml: zws "listens on ZWS_PORT
-# and holds its PostgreSQL connection", zws-ingest "its /healthz says it is
-# following" (its own verdict: PostgreSQL, lookup, lag, chain check).
+# needs no client tools). In docker-compose.yml both programs are checked
+# by their own /healthz: zws on its WebSocket port (PostgreSQL, block age),
+# zws-ingest on --http (PostgreSQL, lookup, lag, chain check).
 set -eu
 usage() { echo "usage: zws-healthcheck [--listen PORT] [--connected PORT] [--http PORT]..." >&2; exit 2; }
 # has STATE PORT FIELD: a socket in STATE (0A listen, 01 established)

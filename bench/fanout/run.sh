@@ -418,8 +418,9 @@ stop_pipeline() {
 start_zws() {
 	free_port
 	server_port=$port
+	# The load clients share a few source addresses: no per-address cap.
 	start zws "$bin/zws" --db "$conn" --host 127.0.0.1 --port "$server_port" \
-		--lookup "http://127.0.0.1:$lookup_port" "$@"
+		--lookup "http://127.0.0.1:$lookup_port" --max-clients-per-ip 0 "$@"
 	server_pids=("$last_pid")
 	wait_port "$server_port" || { log "zws did not open its port (see below)"; tail -n 20 "$work/zws.log" >&2; return 1; }
 	sleep 1

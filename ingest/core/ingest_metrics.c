@@ -6,69 +6,52 @@
 #include "ingest_metrics.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
+
+#include "prom.h"
 
 #define P "zws_ingest_"
 
-struct out {
-	char *buf;
-	size_t cap, len;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
+static void head(struct prom *o, const char *name, const char *type, const char *help)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	size_t room = o->len < o->cap ? o->cap - o->len : 0;
-	int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n;
+	prom_put(o, "# HELP " P "%s %s\n# TYPE " P "%s %s\n", name, help, name, type);
 }
 
-static void head(struct out *o, const char *name, const char *type, const char *help)
-{
-	put(o, "# HELP " P "%s %s\n# TYPE " P "%s %s\n", name, help, name, type);
-}
-
-static void gauge_u64(struct out *o, const char *name, const char *help, bool known, uint64_t v)
+static void gauge_u64(struct prom *o, const char *name, const char *help, bool known, uint64_t v)
 {
 	head(o, name, "gauge", help);
 	if (known)
-		put(o, P "%s %" PRIu64 "\n", name, v);
+		prom_put(o, P "%s %" PRIu64 "\n", name, v);
 }
 
-static void gauge_f(struct out *o, const char *name, const char *help, double v)
+static void gauge_f(struct prom *o, const char *name, const char *help, double v)
 {
 	head(o, name, "gauge", help);
-	put(o, P "%s %.3f\n", name, v);
+	prom_put(o, P "%s %.3f\n", name, v);
 }
 
-static void counter(struct out *o, const char *name, const char *help, uint64_t v)
+static void counter(struct prom *o, const char *name, const char *help, uint64_t v)
 {
 	head(o, name, "counter", help);
-	put(o, P "%s %" PRIu64 "\n", name, v);
+	prom_put(o, P "%s %" PRIu64 "\n", name, v);
 }
 
-static void put_state(struct out *o, const struct ingest_status *st, const struct health_verdict *v)
+static void put_state(struct prom *o, const struct ingest_status *st, const struct health_verdict *v)
 {
 	gauge_u64(o, "healthy", "1 when /healthz answers 200 (a waiting standby included).", true, v->healthy);
 	head(o, "role", "gauge", "1 for this process's role: starting, leader (holds the leader lock) or standby.");
 	for (int r = INGEST_ROLE_STARTING; r <= INGEST_ROLE_STANDBY; r++)
-		put(o, P "role{role=\"%s\"} %d\n", health_role_name((enum ingest_role)r), st->role == (enum ingest_role)r);
+		prom_put(o, P "role{role=\"%s\"} %d\n", health_role_name((enum ingest_role)r), st->role == (enum ingest_role)r);
 	gauge_u64(o, "halted", "1 when ingest stopped following on purpose (the reason is in /healthz).",
 		  true, st->health && st->health->halted[0]);
 	gauge_u64(o, "postgres_up", "1 when connected to PostgreSQL.", true, st->pg == INGEST_PG_UP);
 	gauge_u64(o, "lookup_up", "1 when the last request to the lookup node succeeded.", true, !st->lookup_failing);
 	head(o, "misconfigured", "gauge", "1 while a dependency fails in a way only a configuration change fixes.");
-	put(o, P "misconfigured{dependency=\"postgres\"} %d\n", st->pg == INGEST_PG_DOWN && st->pg_misconfigured);
-	put(o, P "misconfigured{dependency=\"lookup\"} %d\n", st->lookup_failing && st->lookup_misconfigured);
+	prom_put(o, P "misconfigured{dependency=\"postgres\"} %d\n", st->pg == INGEST_PG_DOWN && st->pg_misconfigured);
+	prom_put(o, P "misconfigured{dependency=\"lookup\"} %d\n", st->lookup_failing && st->lookup_misconfigured);
 }
 
-static void put_progress(struct out *o, const struct ingest_status *st)
+static void put_progress(struct prom *o, const struct ingest_status *st)
 {
 	bool both = st->head_known && st->committed_known;
 	uint64_t lag = health_lag_blocks(st);
@@ -85,29 +68,28 @@ static void put_progress(struct out *o, const struct ingest_status *st)
 		  both && lag > st->live_distance);
 	head(o, "backfill_eta_seconds", "gauge", "Seconds until caught up at the current rate, while backfilling.");
 	if (both && lag > st->live_distance && st->blocks_per_s > 0)
-		put(o, P "backfill_eta_seconds %.0f\n", (double)lag / st->blocks_per_s);
+		prom_put(o, P "backfill_eta_seconds %.0f\n", (double)lag / st->blocks_per_s);
 }
 
-static void put_counters(struct out *o, const struct ingest_status *st)
+static void put_counters(struct prom *o, const struct ingest_status *st)
 {
 	counter(o, "blocks_stored_total", "TxBlocks committed by this process.", st->blocks_total);
 	counter(o, "transactions_stored_total", "Transactions committed by this process.", st->txns_total);
 	counter(o, "event_logs_stored_total", "Event logs committed by this process.", st->event_logs_total);
 	head(o, "lookup_requests_total", "counter", "JSON-RPC requests sent to the lookup node, by what they ask for.");
-	put(o, P "lookup_requests_total{kind=\"head\"} %" PRIu64 "\n", st->head_requests);
-	put(o, P "lookup_requests_total{kind=\"blocks\"} %" PRIu64 "\n", st->block_requests);
+	prom_put(o, P "lookup_requests_total{kind=\"head\"} %" PRIu64 "\n", st->head_requests);
+	prom_put(o, P "lookup_requests_total{kind=\"blocks\"} %" PRIu64 "\n", st->block_requests);
 	head(o, "lookup_failures_total", "counter", "Failed lookup requests and calls, by kind of failure.");
 	for (int k = 0; k < LOOKUP_FAILURE_COUNT; k++)
-		put(o, P "lookup_failures_total{kind=\"%s\"} %" PRIu64 "\n",
+		prom_put(o, P "lookup_failures_total{kind=\"%s\"} %" PRIu64 "\n",
 		    diagnose_lookup_failure_name((enum lookup_failure)k), st->lookup_failures[k]);
 }
 
 size_t ingest_metrics_format(const struct ingest_status *st, const struct health_verdict *v,
 			     char *out, size_t outlen)
 {
-	struct out o = { out, outlen, 0 };
-	if (outlen > 0)
-		out[0] = '\0';
+	struct prom o;
+	prom_init(&o, out, outlen);
 	put_state(&o, st, v);
 	put_progress(&o, st);
 	put_counters(&o, st);

@@ -7,9 +7,10 @@
 #include <stddef.h>
 
 #include "ingest_health.h"
+#include "prom.h"
 
 /* The Content-Type the text is served with. */
-#define INGEST_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define INGEST_METRICS_CONTENT_TYPE PROM_CONTENT_TYPE
 
 /* Writes the exposition into out (always terminated); returns the length
  * the whole text needs, so a result >= outlen means it was cut short. */

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "log.h"
 #include "server.h"
+#include "stats_region.h"
 #include "zws_config.h"
 
 /* Loop turns with nothing new from zws before it counts as quiet. */
@@ -49,6 +50,7 @@ static const char handshake[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: w
 struct worker {
 	struct zws_config cfg;
 	struct server *sv;
+	struct stats_region *stats;
 	int listen_fd;
 	struct sockaddr_in addr;
 };
@@ -60,6 +62,7 @@ static void worker_free(void)
 	if (!worker)
 		return;
 	server_free(worker->sv);
+	stats_region_unmap(worker->stats);
 	close(worker->listen_fd);
 	free(worker);
 	worker = NULL;
@@ -85,7 +88,8 @@ static struct worker *worker_get(void)
 				    sizeof(err)) == CONFIG_OK);
 	log_set_level(LOG_LEVEL_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	FUZZ_CHECK((w->sv = server_new(&w->cfg, NULL, NULL)) != NULL);
+	FUZZ_CHECK((w->stats = stats_region_map(1, err, sizeof(err))) != NULL);
+	FUZZ_CHECK((w->sv = server_new(&w->cfg, NULL, NULL, w->stats, 0)) != NULL);
 	w->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	socklen_t alen = sizeof(w->addr);
 	w->addr.sin_family = AF_INET;

@@ -355,6 +355,13 @@ Test(scale, at_the_file_limit_new_clients_get_503, .timeout = 120)
 	cr_assert(back, "a freed slot is not offered again");
 	while (open)
 		it_ws_close(ws[--open]);
+	/* /metrics counts them (the scrape waits for a descriptor as well). */
+	char *m = NULL;
+	for (int i = 0; i < 50 && it_http(atoi(port), "GET", "/metrics", NULL, &m) != 200; i++, usleep(100000))
+		free(m), m = NULL;
+	const char *line = m ? strstr(m, "\nzws_connections_refused_total{reason=\"open_files\"} ") : NULL;
+	cr_assert(line && atoi(strchr(line, '}') + 2) >= 2, "refusals at the file limit not counted:\n%s", m);
+	free(m);
 	cr_assert_eq(it_proc_stop(zws, SIGTERM, 10000), 0);
 	it_stack_stop(&s);
 	it_mark_passed();

@@ -11,7 +11,7 @@
 # whose plugin the image must carry, and poll) and checks a contract with
 # the lookup, zws-cat inside the image receives NewBlock notifications,
 # and zws-healthcheck says what it checks (healthy while zws serves, not
-# once PostgreSQL is gone).
+# once PostgreSQL is gone; zws's /healthz, compose's check, says so too).
 #
 # Needs root (chroot, mount) and the Debian mirror (deb.debian.org), which
 # CI reaches. The file system is cached as a tarball in the build
@@ -180,6 +180,8 @@ in_image /usr/local/bin/zws-cat --count 1 --timeout 20 "ws://127.0.0.1:$ZPORT" "
 it_log "zws-healthcheck in the image"
 in_image zws-healthcheck --listen "$ZPORT" --connected "$PGPORT" >"$T/health.out" \
   || it_fail "health check of a serving zws failed: $(cat "$T/health.out")"
+in_image zws-healthcheck --http "$ZPORT" >"$T/health.out" \
+  || it_fail "zws's /healthz (compose's check) failed: $(cat "$T/health.out")"
 in_image zws-healthcheck --http "$IPORT" >"$T/health.out" \
   || it_fail "health check of a following zws-ingest failed: $(cat "$T/health.out")"
 rc=0; in_image zws-healthcheck --http "$(it_free_port)" >"$T/health.out" || rc=$?
@@ -196,6 +198,15 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ "$health" = "no connection to port $PGPORT" ] || it_fail "zws still healthy 10 s after PostgreSQL went away: $health"
+health=""
+for _ in $(seq 100); do
+  health=$(in_image zws-healthcheck --http "$ZPORT") || break
+  sleep 0.1
+done
+case "$health" in
+*" 503 "*"PostgreSQL unavailable"*) it_log "zws unhealthy: $health" ;;
+*) it_fail "zws's /healthz not unhealthy 10 s after PostgreSQL went away: $health" ;;
+esac
 health=""
 for _ in $(seq 100); do
   health=$(in_image zws-healthcheck --http "$IPORT") || break

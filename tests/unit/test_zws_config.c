@@ -64,6 +64,16 @@ static const struct config_case cases[] = {
 	{ { "--db", "dbname=x", "--drain-s", "0" }, CONFIG_ERROR, "--drain-s" },
 	{ { "--db", "dbname=x", "--log-format", "xml" }, CONFIG_ERROR, "--log-format" },
 	{ { "--db", "dbname=x", "--log-format", "json", "--log-file", "/tmp/z.log" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--max-clients", "0" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--max-clients", "-3" }, CONFIG_ERROR, "--max-clients" },
+	{ { "--db", "dbname=x", "--max-clients-per-ip", "x" }, CONFIG_ERROR, "--max-clients-per-ip" },
+	{ { "--db", "dbname=x", "--allow-origin", "https://a.example,http://b.example:8080" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--allow-origin", "*" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--allow-origin", "a.example" }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--allow-origin", "https://a.example/" }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--allow-origin", "https://a.example," }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--allow-origin", "" }, CONFIG_ERROR, "--allow-origin" },
+	{ { "--db", "dbname=x", "--healthy-block-age", "0" }, CONFIG_ERROR, "--healthy-block-age" },
 };
 
 Test(zws_config, table)
@@ -105,6 +115,10 @@ Test(zws_config, defaults)
 	cr_expect_not(cfg.lws_debug);
 	cr_expect_eq(cfg.log_format, LOG_FORMAT_TEXT);
 	cr_expect_null(cfg.log_file);
+	cr_expect_eq(cfg.max_clients, 0);
+	cr_expect_eq(cfg.max_clients_per_ip, 256);
+	cr_expect_null(cfg.allow_origin);
+	cr_expect_eq(cfg.healthy_block_age_s, 120);
 }
 
 /* Every option's variable is ZWS_ and its name in upper case. */
@@ -117,6 +131,8 @@ static const char *every_env(const char *name)
 		{ "ZWS_DROP_AFTER", "22" }, { "ZWS_WORKERS", "3" }, { "ZWS_DRAIN_S", "4" }, { "ZWS_JOIN", "1" },
 		{ "ZWS_LWS_DEBUG", "yes" }, { "ZWS_LOG_LEVEL", "debug" }, { "ZWS_LOG_FORMAT", "json" },
 		{ "ZWS_LOG_FILE", "/tmp/zws.log" },
+		{ "ZWS_MAX_CLIENTS", "5000" }, { "ZWS_MAX_CLIENTS_PER_IP", "0" },
+		{ "ZWS_ALLOW_ORIGIN", "https://app.example" }, { "ZWS_HEALTHY_BLOCK_AGE", "300" },
 	};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		if (strcmp(name, vars[i][0]) == 0)
@@ -146,6 +162,10 @@ Test(zws_config, every_option_from_the_environment)
 	cr_expect_eq(cfg.log_level, LOG_LEVEL_DEBUG);
 	cr_expect_eq(cfg.log_format, LOG_FORMAT_JSON);
 	cr_expect_str_eq(cfg.log_file, "/tmp/zws.log");
+	cr_expect_eq(cfg.max_clients, 5000);
+	cr_expect_eq(cfg.max_clients_per_ip, 0);
+	cr_expect_str_eq(cfg.allow_origin, "https://app.example");
+	cr_expect_eq(cfg.healthy_block_age_s, 300);
 }
 
 Test(zws_config, event_loop_names)
@@ -189,7 +209,10 @@ Test(zws_config, usage_names_every_flag)
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
 				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP", "--drain-s", "ZWS_DRAIN_S", "--join", "ZWS_JOIN",
 				       "--log-format", "--log-file", "--lws-debug", "--version",
-				       "--tls-cert", "--tls-key", "ZWS_TLS_CERT", "ZWS_TLS_KEY" };
+				       "--tls-cert", "--tls-key", "ZWS_TLS_CERT", "ZWS_TLS_KEY",
+				       "--max-clients", "ZWS_MAX_CLIENTS",
+				       "--max-clients-per-ip", "ZWS_MAX_CLIENTS_PER_IP", "--allow-origin",
+				       "ZWS_ALLOW_ORIGIN", "--healthy-block-age", "ZWS_HEALTHY_BLOCK_AGE" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(zws_config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }

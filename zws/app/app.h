@@ -12,6 +12,7 @@
 
 #include <libwebsockets.h>
 
+#include "admission.h"
 #include "buf.h"
 #include "dlist.h"
 #include "keepalive.h"
@@ -25,6 +26,8 @@
 #include "subs.h"
 #include "text_parts.h"
 #include "tls.h"
+#include "zws_report.h"
+#include "zws_stats.h"
 
 struct pgfeed;
 struct contract_lookup;
@@ -60,6 +63,15 @@ struct zws {
 	uint64_t next_session_id;
 	struct peers *peers;      /* the sessions' peer addresses */
 	struct tls_failure_log tls_failures; /* failed handshakes' log lines */
+
+	/* Counters every worker shares (zws_stats.h); stats is this worker's
+	 * slot of stats_region. */
+	struct stats_region *stats_region;
+	struct stats_slot *stats;
+	unsigned worker;
+	struct report_limits report_limits;
+	struct admission_limits admission; /* admit.c */
+	struct admission_log refusals;      /* admit.c: refusals folded per address */
 
 	/* Error replies, built once. */
 	struct frame *errors[QUERY_ERR_FULL + 1];

@@ -42,6 +42,7 @@ struct contracts {
 	bool turn_set, deadline_set, report_set, stopped;
 	struct tally late, lookup_failed, db_failed;
 	struct negative_bound negatives; /* "not a contract" rows in the table */
+	struct stats_slot *stats; /* outcomes counted here */
 	char db_why[128];
 };
 
@@ -116,6 +117,12 @@ static void report(lws_sorted_usec_list_t *sul)
 static void answered(void *ctx, enum contract_check_outcome outcome, size_t n)
 {
 	struct contracts *cs = ctx;
+	enum stats_check counter = outcome == CONTRACT_CHECK_LATE ? STATS_CHECK_LATE
+				   : outcome == CONTRACT_CHECK_LOOKUP_FAILED ? STATS_CHECK_LOOKUP_FAILED
+									     : STATS_CHECK_ANSWERED;
+	stats_add(&cs->stats->checks[counter], 1);
+	atomic_store_explicit(&cs->stats->lookup_failing, outcome == CONTRACT_CHECK_LOOKUP_FAILED,
+			      memory_order_relaxed);
 	if (outcome == CONTRACT_CHECK_LATE && tally_add(&cs->late, clock_now_ms()))
 		log_warn("contract check of %zu addresses: no answer within %u ms; answering from what is known",
 			 n, cs->timeout_ms);
@@ -274,13 +281,14 @@ void contracts_learn(struct contracts *cs, const uint8_t addr[ADDRESS_BYTES])
 /* ---- lifetime ---- */
 
 struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed, struct contract_lookup *lookup,
-				const struct contracts_limits *limits)
+				const struct contracts_limits *limits, struct stats_slot *stats)
 {
 	struct contracts *cs = calloc(1, sizeof(*cs));
 	if (!cs)
 		return NULL;
 	unsigned timeout_ms = limits->timeout_ms;
-	*cs = (struct contracts){ .cx = cx, .feed = feed, .lookup = lookup, .timeout_ms = timeout_ms };
+	*cs = (struct contracts){ .cx = cx, .feed = feed, .lookup = lookup, .timeout_ms = timeout_ms,
+				  .stats = stats };
 	negative_bound_init(&cs->negatives, limits->max_negative, limits->workers, CONTRACTS_LOOKUP_BATCH);
 	struct contract_check_config cfg = {
 		.cache_limit = CONTRACTS_CACHE_LIMIT, .db_batch = CONTRACTS_DB_BATCH,

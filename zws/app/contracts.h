@@ -12,6 +12,7 @@
 
 #include "address.h"
 #include "contract_check.h"
+#include "zws_stats.h"
 
 struct lws_context;
 struct pgfeed;
@@ -25,9 +26,9 @@ struct contracts_limits {
 };
 
 /* Checks on cx's loop, asking feed's database and lookup (NULL: none),
- * within limits (copied). NULL on OOM. */
+ * within limits (copied); outcomes are counted in stats. NULL on OOM. */
 struct contracts *contracts_new(struct lws_context *cx, struct pgfeed *feed, struct contract_lookup *lookup,
-				const struct contracts_limits *limits);
+				const struct contracts_limits *limits, struct stats_slot *stats);
 /* Before the lws context is destroyed: no timer runs after this, and no
  * check is answered (the sessions cancel theirs as they close). */
 void contracts_stop(struct contracts *cs);

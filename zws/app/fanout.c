@@ -12,6 +12,7 @@
 
 #include <libwebsockets.h>
 
+#include "clock.h"
 #include "log.h"
 #include "notification.h"
 #include "session.h"
@@ -24,6 +25,7 @@ static struct session *session_of(struct subscriber *sub)
 /* Clients served in one pass, and how many of them had to wait. */
 struct fanout_count {
 	size_t served, waiting;
+	uint64_t sent, bytes; /* notifications handed over, their payload bytes */
 };
 
 /* Builds and sends s's own message. */
@@ -41,6 +43,8 @@ static bool send_custom(struct zws *app, struct session *s, const struct block *
 	if (!notification_parts(&n, &app->parts))
 		return false;
 	c->waiting += !session_send_parts(s, &app->parts);
+	c->sent++;
+	c->bytes += app->parts.len;
 	return true;
 }
 
@@ -83,6 +87,8 @@ static void serve_newblock(struct zws *app, const struct block *b, struct fanout
 		}
 		s->stamp = app->epoch_stamp;
 		c->waiting += !session_send(s, shared);
+		c->sent++;
+		c->bytes += shared->len;
 	}
 	frame_unref(shared);
 }
@@ -101,6 +107,25 @@ static void serve_unsubscribing(struct zws *app, const struct block *b, struct f
 	}
 }
 
+static uint32_t clamp_u32(int64_t v)
+{
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* The block in the shared counters and the recent list. */
+static void count_block(struct zws *app, const struct block *b, size_t served, uint64_t sent,
+			uint64_t bytes, lws_usec_t took)
+{
+	stats_add(&app->stats->notifications, sent);
+	stats_add(&app->stats->notification_bytes, bytes);
+	struct stats_block sb = {
+		.num = b->num, .at_ms = clock_now_ms(), .txns = b->transactions, .events = b->event_logs,
+		.clients = (uint32_t)served, .fanout_us = clamp_u32(took),
+		.latency_us = b->announced_us ? clamp_u32(lws_now_usecs() - b->announced_us) : 0,
+	};
+	stats_block_pushed(app->stats, &sb);
+}
+
 void fanout_block(struct zws *app, const struct block *b)
 {
 	lws_usec_t t0 = lws_now_usecs();
@@ -115,8 +140,11 @@ void fanout_block(struct zws *app, const struct block *b)
 	serve_unsubscribing(app, b, &unsub);
 	size_t served = custom.served + shared.served + unsub.served;
 	size_t waiting = custom.waiting + shared.waiting + unsub.waiting;
+	lws_usec_t t1 = lws_now_usecs();
+	count_block(app, b, served, custom.sent + shared.sent + unsub.sent,
+		    custom.bytes + shared.bytes + unsub.bytes, t1 - t0);
 	log_info("blk=%llu sent to %zu clients (%zu with logs, %zu NewBlock, %zu unsubscribe only; "
 		 "%zu waiting behind earlier output) in %lld us",
 		 (unsigned long long)b->num, served, custom.served, shared.served, unsub.served,
-		 waiting, (long long)(lws_now_usecs() - t0));
+		 waiting, (long long)(t1 - t0));
 }

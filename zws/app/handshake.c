@@ -23,16 +23,26 @@ static const char *header(struct lws *wsi, enum lws_token_indexes t, char *buf, 
 	return buf;
 }
 
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 403: return "Forbidden";
+	case 426: return "Upgrade Required";
+	case 503: return "Service Unavailable";
+	default: return "Bad Request";
+	}
+}
+
 /* Written straight to the socket, as the listener answers 503: the
  * request has been read, nothing else is queued on this connection, and
  * lws closes it once we return -1. */
-static int answer(struct lws *wsi, int status, const char *why)
+int handshake_refuse(struct lws *wsi, int status, const char *why)
 {
 	char out[512];
 	int n = snprintf(out, sizeof(out),
 			 "HTTP/1.1 %d %s\r\n%sContent-Type: text/plain\r\nContent-Length: %zu\r\n"
 			 "Connection: close\r\n\r\n%s",
-			 status, status == 426 ? "Upgrade Required" : "Bad Request",
+			 status, status_text(status),
 			 status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "", strlen(why), why);
 	int fd = lws_get_socket_fd(wsi);
 	if (fd >= 0 && n > 0 && (size_t)n < sizeof(out)) {
@@ -55,5 +65,5 @@ int handshake_confirm(struct lws *wsi, const char *const *internal)
 	char peer[64] = "";
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	log_debug("%s: upgrade refused with %d: %s", peer, upgrade_status(v), upgrade_reason(v));
-	return answer(wsi, upgrade_status(v), upgrade_reason(v));
+	return handshake_refuse(wsi, upgrade_status(v), upgrade_reason(v));
 }

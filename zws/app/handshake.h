@@ -10,5 +10,9 @@ struct lws;
  * connection. internal lists subprotocols no client may
  * ask for, NULL-terminated. */
 int handshake_confirm(struct lws *wsi, const char *const *internal);
+/* Answers status with why as a text body, written straight to the socket
+ * and shut down for writing; returns -1 for the callback to return, so
+ * lws closes the connection. */
+int handshake_refuse(struct lws *wsi, int status, const char *why);
 
 #endif

@@ -29,6 +29,7 @@
 /* Exit status of a refusal to start on an occupied port, as of a bad
  * option: nothing was started, the command line has to change. */
 #define ZWS_EXIT_REFUSED 2
+#include "stats_region.h"
 
 static const char *env_lookup(const char *name)
 {
@@ -105,13 +106,14 @@ static void check_port(const struct zws_config *cfg, const char *ours)
 	log_info("joining the zws on port %d (%s): same database %s", cfg->port, line, ours);
 }
 
-static int run_one(const struct zws_config *cfg, struct port_identity *id)
+static int run_one(const struct zws_config *cfg, struct port_identity *id, struct stats_region *stats,
+		   unsigned worker)
 {
 	char err[200] = "";
 	struct listener *l = listener_new(cfg->host, cfg->port, err, sizeof(err));
 	if (!l)
 		die("%s", err);
-	return server_run(cfg, l, id);
+	return server_run(cfg, l, id, stats, worker);
 }
 
 static volatile sig_atomic_t parent_stops, parent_hangups;
@@ -124,7 +126,8 @@ static void parent_signal(int sig)
 		parent_stops++;
 }
 
-static pid_t spawn(const struct zws_config *cfg, unsigned n, struct port_identity *id)
+static pid_t spawn(const struct zws_config *cfg, unsigned n, struct port_identity *id,
+		   struct stats_region *stats)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -135,7 +138,7 @@ static pid_t spawn(const struct zws_config *cfg, unsigned n, struct port_identit
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_IGN); /* until the worker's loop handles it */
-		exit(run_one(cfg, id));
+		exit(run_one(cfg, id, stats, n));
 	}
 	if (pid < 0)
 		log_error("cannot fork worker %u: %s", n, strerror(errno));
@@ -160,7 +163,7 @@ static void parent_hangup(void)
 /* Forks the workers, restarts one that dies, forwards SIGTERM/SIGINT (each
  * one: a second one ends the workers' drain at once) and SIGHUP, and once
  * stopping waits for every worker. */
-static int supervise(const struct zws_config *cfg, struct port_identity *id)
+static int supervise(const struct zws_config *cfg, struct port_identity *id, struct stats_region *stats)
 {
 	pid_t *pids = calloc(cfg->workers, sizeof(*pids));
 	if (!pids)
@@ -170,7 +173,7 @@ static int supervise(const struct zws_config *cfg, struct port_identity *id)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	for (unsigned i = 0; i < cfg->workers; i++)
-		pids[i] = spawn(cfg, i, id);
+		pids[i] = spawn(cfg, i, id, stats);
 	log_info("zws started %u workers on port %d", cfg->workers, cfg->port);
 	unsigned alive = cfg->workers;
 	sig_atomic_t stops_sent = 0, hangups_sent = 0;
@@ -193,13 +196,15 @@ static int supervise(const struct zws_config *cfg, struct port_identity *id)
 				continue;
 			pids[i] = 0;
 			alive--;
+			/* However it ended, its slot describes no worker now. */
+			atomic_store_explicit(&stats->slot[i].pid, 0, memory_order_relaxed);
 			if (parent_stops) {
 				failed += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 				continue;
 			}
 			log_error("worker %u (pid %d) exited with status %d; restarting", i, (int)pid, st);
 			sleep(1);
-			if ((pids[i] = spawn(cfg, i, id)) > 0)
+			if ((pids[i] = spawn(cfg, i, id, stats)) > 0)
 				alive++;
 		}
 	}
@@ -274,7 +279,11 @@ int main(int argc, char **argv)
 	struct port_identity *id = port_identity_new(cfg.port, db.identity, err, sizeof(err));
 	if (!id)
 		die("%s", err);
-	int rc = cfg.workers > 1 ? supervise(&cfg, id) : run_one(&cfg, id);
+	struct stats_region *stats = stats_region_map(cfg.workers, err, sizeof(err));
+	if (!stats)
+		die("%s", err);
+	int rc = cfg.workers > 1 ? supervise(&cfg, id, stats) : run_one(&cfg, id, stats, 0);
+	stats_region_unmap(stats);
 	port_identity_free(id);
 	return rc;
 }

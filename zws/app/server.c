@@ -10,13 +10,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "admit.h"
 #include "app.h"
 #include "contract_lookup.h"
+#include "clock.h"
 #include "contracts.h"
 #include "evloop.h"
 #include "fanout.h"
 #include "handshake.h"
+#include "http_routes.h"
 #include "log.h"
 #include "peers.h"
 #include "pgfeed.h"
@@ -154,6 +158,17 @@ static int ws_closed(struct zws *app, struct session *s)
 static const char *const internal_protocols[] = { "zws-pg", "zws-listen", "zws-identity", "zws-lookup",
 						  "zws-not-http", NULL };
 
+/* The caps first, then RFC 6455's checks. */
+static int confirm_upgrade(struct zws *app, struct lws *wsi)
+{
+	if (admit_upgrade(app, wsi))
+		return -1;
+	if (!handshake_confirm(wsi, internal_protocols))
+		return 0;
+	stats_add(&app->stats->refused[STATS_REFUSED_HANDSHAKE], 1);
+	return -1;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		       size_t len)
 {
@@ -161,7 +176,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	struct session *s = user;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		return handshake_confirm(wsi, internal_protocols);
+		return confirm_upgrade(app, wsi);
+	case LWS_CALLBACK_HTTP:
+		return http_routes_serve(app, wsi, in);
 	case LWS_CALLBACK_ESTABLISHED:
 		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
@@ -225,10 +242,22 @@ static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0 };
 
 #define SERVER_KEEPALIVE_TICK_US ((lws_usec_t)1000 * 1000)
 
+/* The gauges other workers read that are not kept up to date as they
+ * change. */
+static void publish_gauges(struct zws *app)
+{
+	atomic_store_explicit(&app->stats->postgres_up, app->feed && pgfeed_connected(app->feed) && app->accepting,
+			      memory_order_relaxed);
+	stats_set(&app->stats->addresses[TOPIC_EVENTLOG], app->index[SUBS_EVENTLOG].links);
+	stats_set(&app->stats->addresses[TOPIC_TXNLOG], app->index[SUBS_TXNLOG].links);
+}
+
 static void keepalive_tick(lws_sorted_usec_list_t *sul)
 {
 	struct zws *app = container_of(sul, struct zws, keepalive_tick);
 	session_keepalive_tick(app);
+	admit_tick(app);
+	publish_gauges(app);
 	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
 }
 
@@ -261,13 +290,18 @@ static size_t clients(void *ctx)
 	return ((struct zws *)ctx)->nsessions;
 }
 
+static void refused_full(void *ctx)
+{
+	stats_add(&((struct zws *)ctx)->stats->refused[STATS_REFUSED_OPEN_FILES], 1);
+}
+
 /* pgfeed_hooks.ready: LISTEN is active, so clients may come in. */
 static void feed_ready(void *ctx)
 {
 	struct zws *app = ctx;
 	if (!app->listener || app->stopping || app->accepting)
 		return;
-	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients };
+	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients, .refused = refused_full };
 	if (!listener_start(app->listener, app->vhost, &app->listener_hooks)) {
 		log_error("cannot watch the listening socket; stopping");
 		stop_signals = 1;
@@ -275,6 +309,7 @@ static void feed_ready(void *ctx)
 		return;
 	}
 	app->accepting = true;
+	publish_gauges(app);
 	log_info("zws listening on %s://%s:%d (%s loop)", app->cfg->tls_cert ? "wss" : "ws",
 		 app->cfg->host, app->cfg->port,
 		 zws_config_event_loop_name(app->cfg->event_loop));
@@ -409,11 +444,35 @@ static bool make_adapters(struct zws *app)
 		return false;
 	}
 	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks)) ||
-	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, &limits))) {
+	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, &limits, app->stats))) {
 		log_error("out of memory");
 		return false;
 	}
 	return true;
+}
+
+/* This worker's slot: counters carry on from a worker that ran in it
+ * before (they only grow), gauges start again. */
+static void claim_slot(struct zws *app, struct stats_region *region, unsigned worker)
+{
+	struct stats_slot *s = &region->slot[worker];
+	app->stats_region = region;
+	app->stats = s;
+	app->worker = worker;
+	app->report_limits.healthy_block_age_s = app->cfg->healthy_block_age_s;
+	app->admission = (struct admission_limits){ .max_clients = app->cfg->max_clients,
+						     .max_per_ip = app->cfg->max_clients_per_ip,
+						     .allow_origin = app->cfg->allow_origin };
+	stats_set(&s->connections, 0);
+	for (int t = 0; t < TOPIC_COUNT; t++) {
+		stats_set(&s->subscribers[t], 0);
+		stats_set(&s->addresses[t], 0);
+	}
+	atomic_store_explicit(&s->postgres_up, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->lookup_configured, app->cfg->lookup != NULL, memory_order_relaxed);
+	atomic_store_explicit(&s->lookup_failing, 0, memory_order_relaxed);
+	stats_set(&s->started_ms, clock_now_ms());
+	atomic_store_explicit(&s->pid, (int32_t)getpid(), memory_order_relaxed);
 }
 
 /* A worker and the loop under it; its app is what lws_context_user gives. */
@@ -422,7 +481,8 @@ struct server {
 	struct evloop *loop;
 };
 
-struct server *server_new(const struct zws_config *cfg, struct listener *l, struct port_identity *id)
+struct server *server_new(const struct zws_config *cfg, struct listener *l, struct port_identity *id,
+			  struct stats_region *stats, unsigned worker)
 {
 	struct server *sv = calloc(1, sizeof(*sv));
 	if (!sv) {
@@ -432,6 +492,7 @@ struct server *server_new(const struct zws_config *cfg, struct listener *l, stru
 	}
 	struct zws *app = &sv->app;
 	*app = (struct zws){ .cfg = cfg, .listener = l, .identity = id, .session_hooks = &session_hooks };
+	claim_slot(app, stats, worker);
 	dlist_init(&app->newblock);
 	dlist_init(&app->unsubscribing);
 	keepalive_init(&app->keepalive, cfg->ping_after_s, cfg->drop_after_s);
@@ -469,12 +530,14 @@ void server_free(struct server *sv)
 	free(sv);
 }
 
-int server_run(const struct zws_config *cfg, struct listener *l, struct port_identity *id)
+int server_run(const struct zws_config *cfg, struct listener *l, struct port_identity *id,
+	       struct stats_region *stats, unsigned worker)
 {
-	struct server *sv = server_new(cfg, l, id);
+	struct server *sv = server_new(cfg, l, id, stats, worker);
 	if (!sv)
 		return 1;
 	int rc = run_loop(&sv->app, sv->loop);
+	atomic_store_explicit(&sv->app.stats->pid, 0, memory_order_relaxed);
 	server_free(sv);
 	return rc;
 }

@@ -68,6 +68,8 @@ bool session_open(struct session *s, struct zws *app, struct lws *wsi)
 	s->check_s = (uint16_t)clock_now_s();
 	keepalive_heard(&app->keepalive, &s->alive, clock_now_s());
 	app->nsessions++;
+	stats_add(&app->stats->accepted, 1);
+	stats_set(&app->stats->connections, app->nsessions);
 	log_info(SESSION_FMT "connected (%zu clients)", SESSION_ARGS(s), app->nsessions);
 	return true;
 }
@@ -225,6 +227,7 @@ bool session_send(struct session *s, struct frame *f)
 	if (too_slow(s, now)) {
 		log_warn(SESSION_FMT "dropped: %u notifications behind, not reading for %llu ms", SESSION_ARGS(s), s->queue->count,
 			 (unsigned long long)(now - s->queue->since));
+		stats_add(&s->app->stats->dropped[STATS_DROP_SLOW], 1);
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow client");
 		return false;
 	}
@@ -332,6 +335,7 @@ void session_reply(struct session *s, struct frame *f)
 	unsigned n = ring_count(s->replies);
 	if (n == reply_max(s) || !ring_push(&s->replies, f, SESSION_REPLY_FIRST)) {
 		log_warn(SESSION_FMT "dropped: %u replies unread", SESSION_ARGS(s), n);
+		stats_add(&s->app->stats->dropped[STATS_DROP_REPLIES], 1);
 		session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading replies");
 		return;
 	}
@@ -523,6 +527,7 @@ int session_receive(struct session *s, const void *in, size_t len)
 	return 0;
 too_big:
 	log_info(SESSION_FMT "message over %zu bytes", SESSION_ARGS(s), max);
+	stats_add(&s->app->stats->dropped[STATS_DROP_MESSAGE_SIZE], 1);
 	free(s->rx);
 	s->rx = NULL;
 	lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"too big", 7);
@@ -534,6 +539,7 @@ void session_drop_topic(struct session *s, enum topic t)
 	if (!(s->topics & TOPIC_BIT(t)))
 		return;
 	s->topics &= (unsigned char)~TOPIC_BIT(t);
+	stats_sub(&s->app->stats->subscribers[t], 1);
 	s->ending &= (unsigned char)~TOPIC_BIT(t);
 	if (t == TOPIC_NEWBLOCK)
 		dlist_del(&s->newblock);
@@ -561,6 +567,7 @@ void session_closed(struct session *s)
 	dlist_del(&s->unsubscribing);
 	keepalive_forget(&s->alive);
 	s->app->nsessions--;
+	stats_set(&s->app->stats->connections, s->app->nsessions);
 	struct frame *f;
 	while ((f = ring_pop(&s->replies)) || (f = ring_pop(&s->queue)))
 		frame_unref(f);
@@ -590,6 +597,7 @@ void session_keepalive_tick(struct zws *app)
 		}
 		log_info(SESSION_FMT "dropped: silent for %u s, no answer to a ping", SESSION_ARGS(s),
 			 app->cfg->drop_after_s);
+		stats_add(&app->stats->dropped[STATS_DROP_KEEPALIVE], 1);
 		session_lws_closing(s);
 		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}

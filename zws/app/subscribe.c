@@ -140,6 +140,8 @@ static void subscribe_addresses(struct session *s, enum topic t, const uint8_t (
 			return;
 		}
 	}
+	if (!(s->topics & TOPIC_BIT(t)))
+		stats_add(&s->app->stats->subscribers[t], 1);
 	s->topics |= (unsigned char)TOPIC_BIT(t);
 	session_reply_text(s, text, len);
 }
@@ -149,6 +151,7 @@ static void subscribe_newblock(struct session *s, const char *text, size_t len)
 	s->ending &= (unsigned char)~TOPIC_BIT(TOPIC_NEWBLOCK);
 	if (!(s->topics & TOPIC_BIT(TOPIC_NEWBLOCK))) {
 		s->topics |= (unsigned char)TOPIC_BIT(TOPIC_NEWBLOCK);
+		stats_add(&s->app->stats->subscribers[TOPIC_NEWBLOCK], 1);
 		dlist_add(&s->app->newblock, &s->newblock);
 	}
 	session_reply_text(s, text, len);

@@ -43,6 +43,10 @@ struct block {
 	struct block_group *last_event;
 	char last_event_address[BLOCK_ADDRESS_TEXT_MAX + 1];
 	bool finished;
+	/* Set by the reader, for the status figures: the rows read, and when
+	 * the block's NOTIFY arrived (lws_now_usecs(); 0 unknown). */
+	uint32_t event_logs, transactions;
+	int64_t announced_us;
 };
 
 /* tx_block and tx_hashes are the stored JSON texts, spliced in as they

@@ -103,6 +103,15 @@ void peers_release(struct peers *t, const char *peer)
 	free(e);
 }
 
+size_t peers_refs(const struct peers *t, const char *text)
+{
+	uint32_t h = hash_text(text);
+	for (struct peer_entry *e = t->buckets[h & (t->nbuckets - 1)]; e; e = e->next)
+		if (e->hash == h && strcmp(e->text, text) == 0)
+			return e->refs;
+	return 0;
+}
+
 size_t peers_count(const struct peers *t)
 {
 	return t->count;

@@ -14,6 +14,8 @@ struct peers *peers_new(void);
 const char *peers_take(struct peers *t, const char *text);
 /* Drops one reference taken with peers_take; NULL is ignored. */
 void peers_release(struct peers *t, const char *peer);
+/* The references held to text: the sessions from that address. */
+size_t peers_refs(const struct peers *t, const char *text);
 /* Distinct addresses held. */
 size_t peers_count(const struct peers *t);
 /* Frees the table; every reference must be released first. */

@@ -16,6 +16,8 @@ static const char usage[] =
 	"Every option can also come from the environment variable named after\n"
 	"it (ZWS_ and the name in upper case, '-' as '_'); a flag wins over its\n"
 	"variable. Flags without a value take 1 or 0 there.\n"
+	"Plain HTTP GET on the same port: /healthz, /metrics (Prometheus),\n"
+	"/status.json and a live status page at /.\n"
 	"\n"
 	"  --db CONNINFO          PostgreSQL written by zws-ingest (env ZWS_DB)\n"
 	"  --host ADDR            address to listen on (env ZWS_HOST,\n"
@@ -60,6 +62,20 @@ static const char usage[] =
 	"  --join                 share a port another zws already serves, which\n"
 	"                         must read the same database (env ZWS_JOIN);\n"
 	"                         without it zws refuses a port in use (exit 2)\n"
+	"  --max-clients N        WebSocket clients per process; more are refused\n"
+	"                         with HTTP 503 before the upgrade, 0 = no limit\n"
+	"                         but the open-file limit (env ZWS_MAX_CLIENTS,\n"
+	"                         default 0)\n"
+	"  --max-clients-per-ip N clients per process from one address; more get\n"
+	"                         503, 0 = off (env ZWS_MAX_CLIENTS_PER_IP,\n"
+	"                         default 256)\n"
+	"  --allow-origin LIST    comma-separated Origins a browser may connect\n"
+	"                         from, e.g. https://app.example; others get 403;\n"
+	"                         requests without Origin are not browsers and\n"
+	"                         pass (env ZWS_ALLOW_ORIGIN, default any)\n"
+	"  --healthy-block-age S  /healthz answers 503 when no block was pushed\n"
+	"                         for S seconds (env ZWS_HEALTHY_BLOCK_AGE,\n"
+	"                         default 120)\n"
 	"  --event-loop LOOP      poll or libev (env ZWS_EVENT_LOOP,\n"
 	"                         default libev)\n"
 	"  --tls-cert FILE        serve wss:// with this PEM certificate, followed\n"
@@ -124,6 +140,8 @@ static const struct option_def {
 	{ "ping-after", false }, { "drop-after", false }, { "workers", false }, { "drain-s", false },
 	{ "join", true }, { "event-loop", false }, { "log-level", false }, { "log-format", false },
 	{ "log-file", false }, { "lws-debug", true }, { "tls-cert", false }, { "tls-key", false },
+	{ "max-clients", false }, { "max-clients-per-ip", false }, { "allow-origin", false },
+	{ "healthy-block-age", false },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -160,6 +178,8 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->lookup_timeout_ms = 3000;
 	cfg->ping_after_s = 30;
 	cfg->drop_after_s = 70;
+	cfg->max_clients_per_ip = 256;
+	cfg->healthy_block_age_s = 120;
 	cfg->event_loop = ZWS_LOOP_LIBEV; /* see io/evloop.c */
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->drain_s = 10;
@@ -193,6 +213,25 @@ static bool parse_event_loop(const char *s, enum zws_event_loop *out)
 		}
 	}
 	return false;
+}
+
+/* "*", or a comma-separated list of origins such as https://a.example:8443
+ * (scheme://host[:port], no path). */
+static bool origin_list_ok(const char *s)
+{
+	if (strcmp(s, "*") == 0)
+		return true;
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, ",");
+		const char *sep = memchr(p, ':', n);
+		if (!n || !sep || n - (size_t)(sep - p) < 4 || strncmp(sep, "://", 3) != 0 ||
+		    memchr(sep + 3, '/', n - (size_t)(sep + 3 - p)) || memchr(p, ' ', n))
+			return false;
+		p += n;
+		if (*p == ',' && !*++p)
+			return false;
+	}
+	return *s != '\0';
 }
 
 /* Applies one "--name value"; false with err filled on a bad value. */
@@ -229,6 +268,14 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 2, 86400, &v) && ((cfg->drop_after_s = (unsigned)v), true);
 	else if (strcmp(name, "workers") == 0)
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->workers = (unsigned)v), true);
+	else if (strcmp(name, "max-clients") == 0)
+		ok = parse_uint(value, 0, 10000000, &v) && ((cfg->max_clients = (unsigned)v), true);
+	else if (strcmp(name, "max-clients-per-ip") == 0)
+		ok = parse_uint(value, 0, 10000000, &v) && ((cfg->max_clients_per_ip = (unsigned)v), true);
+	else if (strcmp(name, "allow-origin") == 0)
+		ok = origin_list_ok(value) && ((cfg->allow_origin = strcmp(value, "*") == 0 ? NULL : value), true);
+	else if (strcmp(name, "healthy-block-age") == 0)
+		ok = parse_uint(value, 1, 86400 * 7, &v) && ((cfg->healthy_block_age_s = (unsigned)v), true);
 	else if (strcmp(name, "event-loop") == 0)
 		ok = parse_event_loop(value, &cfg->event_loop);
 	else if (strcmp(name, "drain-s") == 0)

@@ -29,6 +29,10 @@ struct zws_config {
 	unsigned lookup_timeout_ms; /* --lookup-timeout-ms, contract check wait */
 	unsigned ping_after_s;   /* --ping-after, silence before a keepalive ping */
 	unsigned drop_after_s;   /* --drop-after, silence before the client is dropped */
+	unsigned max_clients;    /* --max-clients, per process; 0 = off */
+	unsigned max_clients_per_ip; /* --max-clients-per-ip, per process; 0 = off */
+	const char *allow_origin; /* --allow-origin, comma-separated; NULL = any */
+	unsigned healthy_block_age_s; /* --healthy-block-age, /healthz limit */
 	enum zws_event_loop event_loop; /* --event-loop / ZWS_EVENT_LOOP */
 	unsigned drain_s;        /* --drain-s, longest drain on SIGTERM */
 	bool join;               /* --join: may share a port another zws serves */

@@ -126,6 +126,8 @@ static void refuse(struct listener *l, int fd)
 	(void)n;
 	close(fd);
 	l->refused++;
+	if (l->hooks->refused)
+		l->hooks->refused(l->hooks->ctx);
 	time_t now = time(NULL);
 	if (now - l->last_full_log >= LISTENER_FULL_LOG_SECS) {
 		log_warn("at the open-file limit with %zu clients: refusing new connections with 503 "

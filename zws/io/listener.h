@@ -17,6 +17,8 @@ struct listener_hooks {
 	void *ctx;
 	/* How many clients are connected (for its log lines). */
 	size_t (*clients)(void *ctx);
+	/* A connection was refused at the open-file limit; may be NULL. */
+	void (*refused)(void *ctx);
 };
 
 /* Binds and listens (before the loop runs). NULL with err filled. */

@@ -237,6 +237,9 @@ static void block_fetched(void *ctx, const PGresult *res)
 		 b->events.count, PQntuples(res), (double)(r->sent_at - r->announced) / 1000,
 		 (double)(t_read - r->sent_at) / 1000, r->reads, r->turns,
 		 (double)(t_built - t_read) / 1000);
+	b->event_logs = (uint32_t)logs;
+	b->transactions = (uint32_t)(PQntuples(res) - 1 - (int)logs);
+	b->announced_us = r->announced;
 	r->feed->hooks->block(r->feed->hooks->ctx, b);
 	block_free(b);
 }

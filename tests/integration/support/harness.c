@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -523,12 +524,20 @@ struct it_ws {
 
 #define IT_WS_HEADERS "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
+static int handshake_req(int fd, int timeout_ms, struct it_ws *ws, const char *req, char **head);
+
 static int handshake_with(int fd, int timeout_ms, struct it_ws *ws, const char *headers, char **head)
 {
 	char req[2048];
 	snprintf(req, sizeof(req),
 		 "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
 		 "Connection: Upgrade\r\n%sOrigin: http://127.0.0.1\r\n\r\n", headers);
+	return handshake_req(fd, timeout_ms, ws, req, head);
+}
+
+/* Sends the upgrade request req and reads the response head. */
+static int handshake_req(int fd, int timeout_ms, struct it_ws *ws, const char *req, char **head)
+{
 	if (!write_all(fd, req, strlen(req)))
 		return -1;
 	long long deadline = it_now_ms() + timeout_ms;
@@ -595,6 +604,33 @@ struct it_ws *it_ws_connect(int port, int timeout_ms)
 	ws->fd = fd;
 	ws->close_code = 0;
 	if (handshake(fd, timeout_ms, ws) != 101) {
+		it_ws_close(ws);
+		return NULL;
+	}
+	return ws;
+}
+
+struct it_ws *it_ws_connect_as(int port, const char *source, const char *origin, int *status, int timeout_ms)
+{
+	*status = -1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in src = { .sin_family = AF_INET }, dst = { .sin_family = AF_INET,
+		.sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	inet_pton(AF_INET, source ? source : "127.0.0.1", &src.sin_addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0 ||
+	    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	char req[1024];
+	snprintf(req, sizeof(req),
+		 "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		 IT_WS_HEADERS "%s%s%s\r\n", origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
+	struct it_ws *ws = calloc(1, sizeof(*ws));
+	ws->fd = fd;
+	*status = handshake_req(fd, timeout_ms, ws, req, NULL);
+	if (*status != 101) {
 		it_ws_close(ws);
 		return NULL;
 	}

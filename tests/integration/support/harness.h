@@ -91,6 +91,11 @@ int it_ws_connect_status(int port, int timeout_ms);
  * server answered nothing) and, if head is not NULL, the response's head
  * malloc'd in *head. */
 int it_ws_handshake(int port, const char *headers, char **head, int timeout_ms);
+/* Connects from the local address source (e.g. "127.0.0.3"; NULL:
+ * 127.0.0.1) with an Origin header (NULL: none). The client on 101; else
+ * NULL, with the HTTP status in *status (-1: no answer). */
+struct it_ws *it_ws_connect_as(int port, const char *source, const char *origin, int *status,
+			       int timeout_ms);
 bool it_ws_send(struct it_ws *ws, const char *text);
 bool it_ws_send_frame(struct it_ws *ws, int opcode, bool fin, const void *data, size_t len);
 bool it_ws_send_raw(struct it_ws *ws, const void *bytes, size_t len);
