@@ -437,6 +437,8 @@ Test(ops, sighup_reopens_the_log_file, .timeout = 180)
 	it_ws_close(ws);
 	cr_assert_eq(it_proc_stop(z, SIGTERM, 30000), 0);
 	cr_assert_geq(count_lines(file, "all 2 workers stopped"), 1);
+	/* A sanitizer's report goes where stderr goes: to --log-file. */
+	cr_assert_eq(count_lines(file, "Sanitizer") + count_lines(file, "runtime error"), 0);
 	it_stack_stop(&s);
 	it_mark_passed();
 }
@@ -623,5 +625,6 @@ Test(ops, ingest_log_file_and_json, .timeout = 120)
 	fclose(f);
 	cr_assert(it_proc_running(s.ingest), "SIGHUP stopped zws-ingest");
 	it_stack_stop(&s);
+	cr_assert_eq(count_lines(file, "Sanitizer") + count_lines(file, "runtime error"), 0);
 	it_mark_passed();
 }

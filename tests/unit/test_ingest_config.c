@@ -46,7 +46,8 @@ Test(ingest_config, flags_override_env)
 	const char *argv[] = { "zws-ingest", "--db", "dbname=x", "--lookup=https://api.zilliqa.com/",
 			       "--from-block", "692365", "--poll-ms", "250", "--live-distance=3",
 			       "--batch-blocks", "4", "--inflight", "2", "--timeout-ms", "500",
-			       "--backoff-max-ms", "2000", "--window", "64", "--log-level", "debug" };
+			       "--backoff-max-ms", "2000", "--window", "64", "--log-level", "debug",
+			       "--log-format", "json", "--log-file=/tmp/ingest.log" };
 	cr_assert_eq(parse(&cfg, err, "host=/tmp", "http://x", (int)(sizeof(argv) / sizeof(argv[0])), argv), CONFIG_OK, "%s", err);
 	cr_assert_str_eq(cfg.db, "dbname=x");
 	cr_assert_str_eq(cfg.lookup, "https://api.zilliqa.com/");
@@ -60,6 +61,8 @@ Test(ingest_config, flags_override_env)
 	cr_assert_eq(cfg.backoff_max_ms, 2000);
 	cr_assert_eq(cfg.window, 64);
 	cr_assert_eq(cfg.log_level, LOG_LEVEL_DEBUG);
+	cr_assert_eq(cfg.log_format, LOG_FORMAT_JSON);
+	cr_assert_str_eq(cfg.log_file, "/tmp/ingest.log");
 }
 
 Test(ingest_config, errors)
@@ -79,6 +82,7 @@ Test(ingest_config, errors)
 		{ 3, { "zws-ingest", "--from-block", "-1" }, "dbname=db", "http://x", "--from-block" },
 		{ 3, { "zws-ingest", "--inflight", "0" }, "dbname=db", "http://x", "--inflight" },
 		{ 3, { "zws-ingest", "--log-level", "loud" }, "dbname=db", "http://x", "--log-level" },
+		{ 3, { "zws-ingest", "--log-format", "xml" }, "dbname=db", "http://x", "--log-format" },
 		{ 3, { "zws-ingest", "--db", "garbage" }, NULL, "http://x",
 		  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
 		{ 1, { "zws-ingest" }, "garbage", "http://x", "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
@@ -102,7 +106,7 @@ Test(ingest_config, help)
 	const char *flags[] = { "--db", "--lookup", "--from-block", "--poll-ms", "--live-distance",
 				"--batch-blocks", "--inflight", "--log-level", "ZWS_DB", "ZWS_LOOKUP",
 				"--http", "--healthy-lag-blocks", "--healthy-lag-s", "ZWS_INGEST_HTTP",
-				"ZWS_INGEST_POLL_MS", "SIGHUP", "SIGTERM", "advisory lock" };
+				"ZWS_INGEST_POLL_MS", "--log-format", "--log-file", "SIGHUP", "SIGTERM", "advisory lock" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_assert(strstr(ingest_config_usage(), flags[i]), "%s documented", flags[i]);
 }
