@@ -4,9 +4,16 @@ order: blockNum when the notification carries it (after Resume), else the
 NewBlock value's TxBlock header. Usage: zws_resume_blocks.py FILE...
 Prints one number per line; lines that are not notifications are skipped."""
 import json
+import os
 import sys
 
-for path in sys.argv[1:]:
+
+def main():
+    for path in sys.argv[1:]:
+        blocks(path)
+
+
+def blocks(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             try:
@@ -21,3 +28,10 @@ for path in sys.argv[1:]:
             for v in m.get("values", []):
                 if v.get("query") == "NewBlock":
                     print(v["value"]["TxBlock"]["header"]["BlockNum"])
+
+
+try:
+    main()
+    sys.stdout.flush()
+except BrokenPipeError:  # a reader such as head(1) took what it needed
+    os._exit(0)
