@@ -126,6 +126,9 @@ static void block_read_done(void *ctx, uint64_t num, struct block *b, bool ran)
 {
 	struct zws *app = ctx;
 	if (b)
+		log_info("blk=%llu read for resuming clients (%zu replaying)", (unsigned long long)num,
+			 app->nreplaying);
+	if (b)
 		block_cache_put_take(&app->cache, b);
 	else if (ran)
 		block_cache_put_missing(&app->cache, num);
