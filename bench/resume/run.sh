@@ -38,6 +38,7 @@ for p in zws zws-ingest zws-fake-lookup zws-loadclient; do
 	[ -x "$bin/$p" ] || { echo "run.sh: $bin/$p missing: build first (scripts/build.sh)" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/zws-bench-resume.XXXXXX)
+chmod 755 "$work"
 pgdir=$work/pg
 pids=()
 pg_started=0
@@ -100,7 +101,7 @@ for _ in $(seq "$blocks"); do produce; sleep 0.1; done
 wait_head $((h1 + blocks))
 log "zws B, $live live clients, then $clients clients resuming from blk=$((h1 + 1))"
 start_zws zws-b
-clients live "$live" 100000 '{"query":"NewBlock"}'
+clients live "$live" 1000 '{"query":"NewBlock"}'
 live_pid=$client_pid
 for _ in $(seq 100); do grep -q '^ready' "$work/live.out" && break; sleep 0.1; done
 # Live blocks before the storm: the live clients' fan-out without it.
@@ -125,9 +126,10 @@ sleep 1
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 us_of() { sed -n 's/.*blk=[0-9]* sent to \([0-9]*\) clients.* in \([0-9]*\) us$/\1 \2/p'; }
-before=$(sed -n "1,${mark_before}p" "$work/zws-b.log" | us_of | tail -n 3)
-during=$(sed -n "$((mark_before + 1)),${mark_storm}p" "$work/zws-b.log" | us_of)
-after=$(sed -n "$((mark_storm + 1)),\$p" "$work/zws-b.log" | us_of | tail -n 3)
+grep "sent to" "$work/zws-b.log" >"$work/sent.log"
+before=$(sed -n "1,${mark_before}p" "$work/sent.log" | us_of | tail -n 3)
+during=$(sed -n "$((mark_before + 1)),${mark_storm}p" "$work/sent.log" | us_of)
+after=$(sed -n "$((mark_storm + 1)),\$p" "$work/sent.log" | us_of | tail -n 3)
 stats() { awk '{ n++; s += $2; if ($2 > m) m = $2; c = $1 } END { if (n) printf "%.1f ms mean, %.1f ms max over %d blocks (to %d clients)", s / n / 1000, m / 1000, n, c; else printf "none" }'; }
 live_one=$(echo "$after" | awk '{ s += $2; n++ } END { if (n) printf "%.1f", s / n / 1000 }')
 live_all=$(echo "$after" | awk -v b="$blocks" '{ s += $2; n++ } END { if (n) printf "%.0f", s / n / 1000 * b }')
