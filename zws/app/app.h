@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 
 #include "admission.h"
+#include "block_cache.h"
 #include "buf.h"
 #include "dlist.h"
 #include "keepalive.h"
@@ -56,6 +57,20 @@ struct zws {
 	struct subs_index index[SUBS_TOPICS];
 	struct dlist newblock;    /* sessions subscribed to NewBlock */
 	struct dlist unsubscribing; /* sessions with an Unsubscribe to report */
+	struct dlist replaying;   /* sessions replaying blocks after a Resume (replay.c) */
+	struct dlist parked;      /* replaying sessions that reached the head, until it moves */
+	size_t nreplaying;        /* sessions on either list */
+	lws_sorted_usec_list_t replay_tick;
+
+	/* Blocks: the stored range as far as this process knows (oldest,
+	 * head), the last block pushed live (fanned; 0 before the first),
+	 * and the recent ones with their fragments, shared by the live path
+	 * and replays. */
+	uint64_t oldest, head, fanned;
+	bool bounds_known;
+	struct block_cache cache;
+	struct fanout_item *replay_items; /* replay scratch: one client's share */
+	size_t replay_items_cap;
 	struct keepalive keepalive; /* the sessions' ping and drop deadlines */
 	lws_sorted_usec_list_t keepalive_tick;
 	const struct session_hooks *session_hooks; /* subscribe.c */
@@ -73,8 +88,8 @@ struct zws {
 	struct admission_limits admission; /* admit.c */
 	struct admission_log refusals;      /* admit.c: refusals folded per address */
 
-	/* Error replies, built once. */
-	struct frame *errors[QUERY_ERR_FULL + 1];
+	/* Error replies, built once (but those naming a block). */
+	struct frame *errors[QUERY_ERR_QUERIES + 1];
 
 	/* Fan-out scratch, reused every block: the plan, the pieces of the
 	 * message being sent, the rest of a partial write. */

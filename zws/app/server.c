@@ -24,6 +24,7 @@
 #include "log.h"
 #include "peers.h"
 #include "pgfeed.h"
+#include "replay.h"
 #include "session.h"
 #include "subscribe.h"
 #include "tls.h"
@@ -52,6 +53,10 @@
 /* How long a connection may take to send its upgrade request once it
  * holds a header table: one that dribbles is hung up on after this. */
 #define SERVER_HANDSHAKE_SECS 5
+/* Recent blocks kept with their fragments for clients that resume
+ * (core/block_cache.h): a reconnect storm after a restart of a few
+ * minutes is served from memory. */
+#define ZWS_BLOCK_CACHE_BLOCKS 256
 
 /* Signals, counted by the handler and acted on from the loop. */
 static volatile sig_atomic_t stop_signals; /* SIGTERM and SIGINT */
@@ -148,6 +153,7 @@ static void on_wakeup(struct zws *app)
 
 static int ws_closed(struct zws *app, struct session *s)
 {
+	replay_forget(s);
 	session_closed(s);
 	if (app->stopping && !app->nsessions)
 		app->done = true;
@@ -295,10 +301,8 @@ static void refused_full(void *ctx)
 	stats_add(&((struct zws *)ctx)->stats->refused[STATS_REFUSED_OPEN_FILES], 1);
 }
 
-/* pgfeed_hooks.ready: LISTEN is active, so clients may come in. */
-static void feed_ready(void *ctx)
+static void start_accepting(struct zws *app)
 {
-	struct zws *app = ctx;
 	if (!app->listener || app->stopping || app->accepting)
 		return;
 	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients, .refused = refused_full };
@@ -315,13 +319,58 @@ static void feed_ready(void *ctx)
 		 zws_config_event_loop_name(app->cfg->event_loop));
 }
 
+/* Which blocks are stored, so a Resume can be answered: then clients may
+ * come in. */
+static const char bounds_sql[] = "SELECT min(block_num), max(block_num) FROM tx_blocks";
+
+static void bounds_read(void *ctx, const PGresult *res)
+{
+	struct zws *app = ctx;
+	if (!res || PQntuples(res) != 1) {
+		log_warn("cannot read which blocks are stored; asking again after the next reconnect");
+		return;
+	}
+	if (!PQgetisnull(res, 0, 0)) {
+		uint64_t oldest = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+		if (!app->bounds_known || oldest < app->oldest)
+			app->oldest = oldest;
+		replay_head(app, strtoull(PQgetvalue(res, 0, 1), NULL, 10));
+	}
+	if (!app->bounds_known)
+		log_info("stored blocks: blk=%llu..%llu; clients may resume from blk=%llu",
+			 (unsigned long long)app->oldest, (unsigned long long)app->head,
+			 (unsigned long long)replay_oldest(app));
+	app->bounds_known = true;
+	start_accepting(app);
+}
+
+/* pgfeed_hooks.ready: LISTEN is active; once the stored blocks are known
+ * clients may come in. */
+static void feed_ready(void *ctx)
+{
+	struct zws *app = ctx;
+	if (!pgfeed_query_take(app->feed, bounds_sql, 0, NULL, NULL, bounds_read, app))
+		log_error("cannot read which blocks are stored: out of memory");
+}
+
+/* pgfeed_hooks.announced: the head moves. */
+static void feed_announced(void *ctx, uint64_t num)
+{
+	struct zws *app = ctx;
+	if (!app->oldest)
+		app->oldest = num; /* the database held no block when zws started */
+	replay_head(app, num);
+}
+
 /* pgfeed_hooks.block: every contract that emitted an event is known to be
- * one from now on; then the block goes to its subscribers. */
-static void feed_block(void *ctx, const struct block *b)
+ * one from now on; the block joins the cache, where replays find it, and
+ * goes to its subscribers. */
+static void feed_block(void *ctx, struct block *b)
 {
 	struct zws *app = ctx;
 	for (size_t i = 0; i < b->events.count; i++)
 		contracts_learn(app->contracts, b->events.groups[i]->key.key);
+	replay_block_pushed_take(app, b);
 	fanout_block(app, b);
 }
 
@@ -329,7 +378,7 @@ static bool build_errors(struct zws *app)
 {
 	struct buf b = BUF_INIT;
 	bool ok = true;
-	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_FULL; e++) {
+	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_QUERIES; e++) {
 		unsigned limit = subscribe_error_limit(app->cfg, (enum query_error)e);
 		ok = query_error_json((enum query_error)e, limit, &b) &&
 		     (app->errors[e] = frame_new(b.data, b.len)) != NULL;
@@ -410,6 +459,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 		lws_sul_cancel(&drain_deadline);
 		lws_sul_cancel(&app->keepalive_tick);
 		port_identity_stop(app->identity);
+		replay_stop(app);
 		contracts_stop(app->contracts);
 	}
 	pgfeed_stop(app->feed);
@@ -424,8 +474,10 @@ static void app_free(struct zws *app, struct evloop *loop)
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);
-	for (int e = 0; e <= QUERY_ERR_FULL; e++)
+	for (int e = 0; e <= QUERY_ERR_QUERIES; e++)
 		frame_unref(app->errors[e]);
+	block_cache_free(&app->cache);
+	free(app->replay_items);
 	fanout_plan_free(&app->plan);
 	text_parts_free(&app->parts);
 	buf_free(&app->scratch);
@@ -435,7 +487,8 @@ static void app_free(struct zws *app, struct evloop *loop)
 static bool make_adapters(struct zws *app)
 {
 	char err[160] = "";
-	app->feed_hooks = (struct pgfeed_hooks){ .ctx = app, .ready = feed_ready, .block = feed_block };
+	app->feed_hooks = (struct pgfeed_hooks){ .ctx = app, .ready = feed_ready,
+						 .announced = feed_announced, .block = feed_block };
 	struct contracts_limits limits = { .timeout_ms = app->cfg->lookup_timeout_ms,
 					   .max_negative = app->cfg->max_negative_cache, .workers = app->cfg->workers };
 	if (app->cfg->lookup &&
@@ -443,7 +496,7 @@ static bool make_adapters(struct zws *app)
 		log_error("%s", err);
 		return false;
 	}
-	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks)) ||
+	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks, app->cfg->max_resume)) ||
 	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, &limits, app->stats))) {
 		log_error("out of memory");
 		return false;
@@ -495,9 +548,12 @@ struct server *server_new(const struct zws_config *cfg, struct listener *l, stru
 	claim_slot(app, stats, worker);
 	dlist_init(&app->newblock);
 	dlist_init(&app->unsubscribing);
+	dlist_init(&app->replaying);
+	dlist_init(&app->parked);
 	keepalive_init(&app->keepalive, cfg->ping_after_s, cfg->drop_after_s);
 	lws_set_log_level(lws_levels(cfg), lws_log_to_ours);
-	if (!build_errors(app) || !(app->peers = peers_new()))
+	if (!build_errors(app) || !(app->peers = peers_new()) ||
+	    !block_cache_init(&app->cache, ZWS_BLOCK_CACHE_BLOCKS))
 		log_error("out of memory");
 	else if (!(sv->loop = evloop_new(cfg->event_loop)))
 		log_error("cannot create the %s event loop", zws_config_event_loop_name(cfg->event_loop));

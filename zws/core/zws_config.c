@@ -49,6 +49,11 @@ static const char usage[] =
 	"                         reach clients that read)\n"
 	"  --lookup-timeout-ms MS longest wait for a contract check (env\n"
 	"                         ZWS_LOOKUP_TIMEOUT_MS, default 3000)\n"
+	"  --max-resume N         blocks a client may Resume behind the head, and\n"
+	"                         the longest gap after the last block pushed that\n"
+	"                         is still pushed in order; a longer one is skipped\n"
+	"                         to the next live block (env ZWS_MAX_RESUME,\n"
+	"                         default 10000)\n"
 	"  --ping-after S         ping a client silent for S seconds (env\n"
 	"                         ZWS_PING_AFTER, default 30)\n"
 	"  --drop-after S         close a client silent for S seconds, more than\n"
@@ -141,7 +146,7 @@ static const struct option_def {
 	{ "join", true }, { "event-loop", false }, { "log-level", false }, { "log-format", false },
 	{ "log-file", false }, { "lws-debug", true }, { "tls-cert", false }, { "tls-key", false },
 	{ "max-clients", false }, { "max-clients-per-ip", false }, { "allow-origin", false },
-	{ "healthy-block-age", false },
+	{ "healthy-block-age", false }, { "max-resume", false },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -176,6 +181,7 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->queue_max = 8;
 	cfg->workers = 1;
 	cfg->lookup_timeout_ms = 3000;
+	cfg->max_resume = 10000;
 	cfg->ping_after_s = 30;
 	cfg->drop_after_s = 70;
 	cfg->max_clients_per_ip = 256;
@@ -262,6 +268,8 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->queue_max = (unsigned)v), true);
 	else if (strcmp(name, "lookup-timeout-ms") == 0)
 		ok = parse_uint(value, 1, 600000, &v) && ((cfg->lookup_timeout_ms = (unsigned)v), true);
+	else if (strcmp(name, "max-resume") == 0)
+		ok = parse_uint(value, 1, 100000000, &v) && ((cfg->max_resume = (unsigned)v), true);
 	else if (strcmp(name, "ping-after") == 0)
 		ok = parse_uint(value, 1, 86400, &v) && ((cfg->ping_after_s = (unsigned)v), true);
 	else if (strcmp(name, "drop-after") == 0)
