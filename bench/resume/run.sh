@@ -74,7 +74,7 @@ wait_head $h0
 # start_zws NAME: sets zws_pid, zport.
 start_zws() {
 	zport=$(free_port)
-	"$bin/zws" --db "$db" --host 127.0.0.1 --port "$zport" >"$work/$1.log" 2>&1 &
+	"$bin/zws" --db "$db" --host 127.0.0.1 --port "$zport" --max-clients-per-ip 0 >"$work/$1.log" 2>&1 &
 	zws_pid=$!
 	pids+=($zws_pid)
 	for _ in $(seq 200); do grep -q "zws listening" "$work/$1.log" && return 0; sleep 0.05; done
