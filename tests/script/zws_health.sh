@@ -32,7 +32,7 @@ it_wait_health "$H/healthz" 200 status ok 20 >/dev/null
 it_fake_produce "$FAKE_URL" 1
 body=$(it_wait_health "$H/healthz" 200 block $((START + 1)) 20)
 printf '%s' "$body" | grep -q '"postgres":"up"' || it_fail "healthz body: $body"
-curl -sI "$H/healthz" | grep -qi '^content-type: application/json' || it_fail "healthz content type"
+grep -qi '^content-type: application/json' <<<"$(curl -sI "$H/healthz")" || it_fail "healthz content type"
 
 it_log "PostgreSQL stopped: 503 naming it"
 it_fake_produce "$FAKE_URL" 1
@@ -41,13 +41,15 @@ pg_stop
 body=$(it_wait_health "$H/healthz" 503 status unhealthy 20)
 printf '%s' "$body" | grep -q '"reason":"PostgreSQL unavailable' || it_fail "PostgreSQL reason: $body"
 printf '%s' "$body" | grep -q '"postgres":"down"' || it_fail "healthz body: $body"
-curl -sf "$H/metrics" | grep -qx 'zws_postgres_up{worker="0"} 0' || it_fail "metrics: postgres_up is not 0"
+M=$(curl -sf "$H/metrics") || it_fail "no /metrics"
+grep -qx 'zws_postgres_up{worker="0"} 0' <<<"$M" || it_fail "metrics: postgres_up is not 0"
 
 it_log "PostgreSQL back and a block pushed: 200"
 pg_start
 it_fake_produce "$FAKE_URL" 1
 body=$(it_wait_health "$H/healthz" 200 block $((START + 3)) 60)
-curl -sf "$H/metrics" | grep -qx 'zws_postgres_up{worker="0"} 1' || it_fail "metrics: postgres_up is not 1"
+M=$(curl -sf "$H/metrics") || it_fail "no /metrics"
+grep -qx 'zws_postgres_up{worker="0"} 1' <<<"$M" || it_fail "metrics: postgres_up is not 1"
 
 it_log "no block for --healthy-block-age: 503 naming the age"
 body=$(it_wait_health "$H/healthz" 503 status unhealthy 30)
