@@ -15,6 +15,7 @@ const DEFAULTS = {
   maxDelayMs: 30000,
   answerTimeoutMs: 15000,
   maxBuffered: 256,
+  idleTimeoutMs: 0,
 };
 
 // Errors the server may answer a Resume with that go away by themselves:
@@ -90,7 +91,7 @@ export class ZwsClient {
   /**
    * @param {object} options see README.md: url, queries, fromBlock, onBlock,
    *   onGap, onError, onState, WebSocket, baseDelayMs, maxDelayMs,
-   *   answerTimeoutMs, maxBuffered, random
+   *   answerTimeoutMs, idleTimeoutMs, maxBuffered, random
    */
   constructor(options) {
     const o = { ...DEFAULTS, ...options };
@@ -120,6 +121,7 @@ export class ZwsClient {
     this._attempt = 0;
     this._timer = null;
     this._answerTimer = null;
+    this._idleTimer = null;
     this._resumeWhenDrained = false;
     this._state = 'idle';
     this._error = null;
@@ -233,6 +235,17 @@ export class ZwsClient {
     }, this._opt.answerTimeoutMs);
   }
 
+  // With idleTimeoutMs, a subscribed connection silent that long (a dead
+  // network path the browser has not noticed) is dropped and resumed.
+  _armIdleTimer() {
+    if (!this._opt.idleTimeoutMs) return;
+    clearTimeout(this._idleTimer);
+    this._idleTimer = setTimeout(() => {
+      this._idleTimer = null;
+      if (this._subscribed) this._drop(`no message within ${this._opt.idleTimeoutMs} ms`);
+    }, this._opt.idleTimeoutMs);
+  }
+
   _sendResume() {
     const msg = { query: 'Resume' };
     const from = this._resumePoint();
@@ -245,6 +258,7 @@ export class ZwsClient {
   }
 
   _onMessage(data) {
+    this._armIdleTimer();
     if (typeof data !== 'string') {
       this._fail(new ZwsError('the server sent a binary frame', { kind: 'protocol' }));
       return;
@@ -263,6 +277,7 @@ export class ZwsClient {
     }
     if (msg && msg.type === 'Notification') this._onNotification(msg);
     else if (msg && msg.type === 'Error') this._onServerError(String(msg.error));
+    else if (msg && msg.query === 'Resume' && !this._subscribed && this._sent) this._onSubscribed();
     // Anything else is an echo of a query this client did not send (none)
     // or a message type newer than this client: ignored.
   }
@@ -273,6 +288,7 @@ export class ZwsClient {
     this._subscribed = true;
     this._subscribedAt = Date.now();
     this._from = this._sentFrom;
+    this._armIdleTimer();
     this._setState('subscribed', { fromBlock: this._sentFrom === null ? null : String(this._sentFrom) });
   }
 
@@ -342,7 +358,9 @@ export class ZwsClient {
     this._ws = null;
     this._subscribed = false;
     clearTimeout(this._answerTimer);
+    clearTimeout(this._idleTimer);
     this._answerTimer = null;
+    this._idleTimer = null;
     if (this._state === 'closed' || this._state === 'failed' || this._resumeWhenDrained) return;
     if (this._subscribedAt && Date.now() - this._subscribedAt >= this._opt.maxDelayMs) this._attempt = 0;
     this._subscribedAt = 0;
@@ -373,8 +391,10 @@ export class ZwsClient {
   _clearTimers() {
     clearTimeout(this._timer);
     clearTimeout(this._answerTimer);
+    clearTimeout(this._idleTimer);
     this._timer = null;
     this._answerTimer = null;
+    this._idleTimer = null;
   }
 
   _fail(err) {

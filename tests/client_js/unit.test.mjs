@@ -314,6 +314,36 @@ test('no answer to the Resume within answerTimeoutMs: the client reconnects', as
   assert.equal(wait.reason, 'no Resume answer within 100 ms');
 });
 
+test('an echo that is not byte for byte the Resume sent still counts as the answer', async () => {
+  const srv = await fakeZws((conn, text, q) => {
+    conn.send(JSON.stringify(q, null, 1));
+    conn.send(notification(2));
+  });
+  const { seen, opts } = collect({ url: srv.url, answerTimeoutMs: 100 });
+  const client = new ZwsClient(opts).start();
+  await until('block 2 and the answer time passed', () => seen.blocks.includes('2') &&
+    seen.states.some((s) => s.s === 'subscribed'));
+  await new Promise((r) => setTimeout(r, 200));
+  client.close();
+  await srv.close();
+  assert.equal(srv.conns.length, 1, 'no reconnect for want of an answer');
+});
+
+test('idleTimeoutMs: a subscribed connection that goes silent is dropped and resumed', async () => {
+  const srv = await fakeZws((conn, text, q) => {
+    conn.send(text);
+    if (conn.index === 0) conn.send(notification(30));
+    else conn.send(notification(Number(q.fromBlock)));
+  });
+  const { seen, opts } = collect({ url: srv.url, idleTimeoutMs: 150 });
+  const client = new ZwsClient(opts).start();
+  await until('block 31', () => seen.blocks.includes('31'));
+  client.close();
+  await srv.close();
+  assert.deepEqual(seen.blocks, ['30', '31']);
+  assert.equal(seen.states.find((s) => s.s === 'waiting').reason, 'no message within 150 ms');
+});
+
 test('an application that falls behind maxBuffered is resumed from where its queue ended, nothing lost', async () => {
   const srv = await fakeZws((conn, text, q) => {
     conn.send(text);
