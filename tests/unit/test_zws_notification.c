@@ -68,7 +68,7 @@ Test(zws_notification, values_in_order_and_events_in_first_emission_order)
 	cr_assert_eq(p.items[0].sub, &s1);
 
 	unsigned char dropped[] = { TOPIC_NEWBLOCK, TOPIC_EVENTLOG };
-	struct notification n = { &b->newblock_value, p.items, run, dropped, 2 };
+	struct notification n = { &b->newblock_value, p.items, run, dropped, 2, NULL };
 	char *msg = build(&n);
 	char want[2048];
 	snprintf(want, sizeof(want),
@@ -85,7 +85,7 @@ Test(zws_notification, values_in_order_and_events_in_first_emission_order)
 	free(msg);
 
 	cr_assert_eq(p.items[3].sub, &s3);
-	struct notification n3 = { NULL, &p.items[3], 1, NULL, 0 };
+	struct notification n3 = { NULL, &p.items[3], 1, NULL, 0, NULL };
 	msg = build(&n3);
 	cr_expect(strncmp(msg, "{\"type\":\"Notification\",\"values\":[{\"query\":\"TxnLog\",\"value\":[{\"address\":\"", 72) == 0, "%s", msg);
 	free(msg);
@@ -103,7 +103,7 @@ Test(zws_notification, shared_and_per_client_assembly_are_byte_identical)
 	char *one = build(&shared);
 	/* A client whose plan run is empty, assembled on its own. */
 	struct fanout_item none[1];
-	struct notification own = { &b->newblock_value, none, 0, NULL, 0 };
+	struct notification own = { &b->newblock_value, none, 0, NULL, 0, NULL };
 	char *two = build(&own);
 	cr_expect_str_eq(one, two);
 	cr_expect(strstr(one, "{\"type\":\"Notification\",\"values\":[{\"query\":\"NewBlock\",\"value\":{\"TxBlock\":") == one);
@@ -117,7 +117,7 @@ Test(zws_notification, nothing_to_send)
 	struct notification empty = { 0 };
 	cr_expect_not(notification_has_content(&empty));
 	unsigned char dropped[] = { TOPIC_TXNLOG };
-	struct notification unsub = { NULL, NULL, 0, dropped, 1 };
+	struct notification unsub = { NULL, NULL, 0, dropped, 1, NULL };
 	cr_expect(notification_has_content(&unsub));
 	char *msg = build(&unsub);
 	cr_expect_str_eq(msg, "{\"type\":\"Notification\",\"values\":[{\"query\":\"Unsubscribe\",\"value\":[\"TxnLog\"]}]}");
@@ -138,7 +138,7 @@ Test(zws_notification, pieces_are_the_built_text_from_any_offset)
 	struct fanout_plan p = FANOUT_PLAN_INIT;
 	cr_assert(fanout_plan_build(&p, b, &events, &txns));
 	unsigned char dropped[] = { TOPIC_TXNLOG };
-	struct notification n = { &b->newblock_value, p.items, p.count, dropped, 1 };
+	struct notification n = { &b->newblock_value, p.items, p.count, dropped, 1, NULL };
 	char *whole = build(&n);
 	size_t len = strlen(whole);
 
@@ -196,5 +196,22 @@ Test(zws_notification, plan_is_in_subscriber_order_for_ids_far_apart)
 	fanout_plan_free(&p);
 	subs_index_free(&events);
 	subs_index_free(&txns);
+	block_free(b);
+}
+
+Test(zws_notification, block_num_after_resume)
+{
+	struct block *b = block_new(692301, "{\"BlockNum\":\"692301\"}", "[]");
+	char err[64];
+	cr_assert(b && block_finish(b, err, sizeof(err)));
+	struct notification plain = { &b->newblock_value, NULL, 0, NULL, 0, NULL };
+	struct notification resumed = { &b->newblock_value, NULL, 0, NULL, 0, b->num_text };
+	char *p = build(&plain), *r = build(&resumed);
+	cr_expect_str_eq(p, "{\"type\":\"Notification\",\"values\":[{\"query\":\"NewBlock\",\"value\":"
+			    "{\"TxBlock\":{\"BlockNum\":\"692301\"},\"TxHashes\":[]}}]}");
+	cr_expect_str_eq(r, "{\"type\":\"Notification\",\"blockNum\":\"692301\",\"values\":[{\"query\":"
+			    "\"NewBlock\",\"value\":{\"TxBlock\":{\"BlockNum\":\"692301\"},\"TxHashes\":[]}}]}");
+	free(p);
+	free(r);
 	block_free(b);
 }

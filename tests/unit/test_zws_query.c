@@ -22,6 +22,24 @@ static const struct query_case cases[] = {
 	{ "{\"query\":\"Unsubscribe\",\"type\":\"NewBlock\"}", QUERY_OK, QUERY_UNSUBSCRIBE, 0 },
 	{ "{\"query\":\"Unsubscribe\",\"type\":\"EventLog\"}", QUERY_OK, QUERY_UNSUBSCRIBE, 0 },
 	{ "{\"query\":\"Unsubscribe\",\"type\":\"TxnLog\"}", QUERY_OK, QUERY_UNSUBSCRIBE, 0 },
+	/* Resume */
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"692300\",\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_OK, QUERY_RESUME, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":[{\"query\":\"NewBlock\"},{\"query\":\"TxnLog\",\"addresses\":[\"07c9d1edb8aa95194033b6783b351409b1cbd355\"]}]}", QUERY_OK, QUERY_RESUME, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"0\",\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_OK, QUERY_RESUME, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":692300,\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_ERR_FROM_BLOCK, 0, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"-1\",\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_ERR_FROM_BLOCK, 0, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"01\",\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_ERR_FROM_BLOCK, 0, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"\",\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_ERR_FROM_BLOCK, 0, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"18446744073709551616\",\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_ERR_FROM_BLOCK, 0, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"12a\",\"queries\":[{\"query\":\"NewBlock\"}]}", QUERY_ERR_FROM_BLOCK, 0, 0 },
+	{ "{\"query\":\"Resume\",\"fromBlock\":\"1\"}", QUERY_ERR_QUERIES, 0, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":[]}", QUERY_ERR_QUERIES, 0, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":{\"query\":\"NewBlock\"}}", QUERY_ERR_QUERIES, 0, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":[\"NewBlock\"]}", QUERY_ERR_QUERIES, 0, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":[{\"query\":\"Resume\",\"queries\":[{\"query\":\"NewBlock\"}]}]}", QUERY_ERR_QUERIES, 0, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":[{\"query\":\"NewBlock\"},{\"query\":\"Foo\"}]}", QUERY_ERR_QUERY, 0, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":[{\"query\":\"TxnLog\",\"addresses\":[\"zz\"]}]}", QUERY_ERR_ADDRESSES, 0, 0 },
+	{ "{\"query\":\"Resume\",\"queries\":[{\"query\":\"Unsubscribe\",\"type\":\"Resume\"}]}", QUERY_ERR_TYPE, 0, 0 },
 	/* invalid query field */
 	{ "", QUERY_ERR_QUERY, 0, 0 },
 	{ "NewBlock", QUERY_ERR_QUERY, 0, 0 },
@@ -101,6 +119,28 @@ Test(zws_query, unsubscribe_topic)
 	}
 }
 
+Test(zws_query, resume_carries_its_queries)
+{
+	const char *t = "{\"query\":\"Resume\",\"fromBlock\":\"692300\",\"queries\":[{\"query\":\"NewBlock\"},"
+			"{\"query\":\"TxnLog\",\"addresses\":[\"07c9d1edb8aa95194033b6783b351409b1cbd355\"]},"
+			"{\"query\":\"Unsubscribe\",\"type\":\"EventLog\"}]}";
+	struct query q;
+	cr_assert_eq(query_parse(t, strlen(t), &q), QUERY_OK);
+	cr_expect(q.has_from_block);
+	cr_expect_eq(q.from_block, 692300);
+	cr_assert_eq(q.nqueries, 3);
+	cr_expect_eq(q.queries[0].kind, QUERY_NEWBLOCK);
+	cr_expect_eq(q.queries[1].kind, QUERY_TXNLOG);
+	cr_expect_eq(q.queries[1].naddresses, 1);
+	cr_expect_eq(q.queries[2].kind, QUERY_UNSUBSCRIBE);
+	cr_expect_eq(q.queries[2].topic, TOPIC_EVENTLOG);
+	query_clear(&q);
+	const char *nofrom = "{\"query\":\"Resume\",\"queries\":[{\"query\":\"NewBlock\"}]}";
+	cr_assert_eq(query_parse(nofrom, strlen(nofrom), &q), QUERY_OK);
+	cr_expect_not(q.has_from_block);
+	query_clear(&q);
+}
+
 Test(zws_query, error_messages_are_exact)
 {
 	static const struct { enum query_error e; unsigned limit; const char *json; } msgs[] = {
@@ -112,6 +152,10 @@ Test(zws_query, error_messages_are_exact)
 		{ QUERY_ERR_RATE, 20, "{\"type\":\"Error\",\"error\":\"rate limit exceeded (limit 20 queries per second)\"}" },
 		{ QUERY_ERR_FULL, 1000000, "{\"type\":\"Error\",\"error\":\"server address limit reached (limit 1000000 across all connections)\"}" },
 		{ QUERY_ERR_CHECKS, 1000, "{\"type\":\"Error\",\"error\":\"too many contract checks (limit 1000 addresses per minute per connection)\"}" },
+		{ QUERY_ERR_FROM_BLOCK, 0, "{\"type\":\"Error\",\"error\":\"invalid fromBlock field\"}" },
+		{ QUERY_ERR_QUERIES, 0, "{\"type\":\"Error\",\"error\":\"invalid queries field\"}" },
+		{ QUERY_ERR_TOO_OLD, 692300, "{\"type\":\"Error\",\"error\":\"resume point too old (oldest resumable block 692300)\"}" },
+		{ QUERY_ERR_AHEAD, 692364, "{\"type\":\"Error\",\"error\":\"resume point ahead of the chain (head 692364)\"}" },
 	};
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {

@@ -12,6 +12,7 @@
 
 #include <libwebsockets.h>
 
+#include "block_cache.h"
 #include "buf.h"
 #include "dlist.h"
 #include "keepalive.h"
@@ -49,6 +50,20 @@ struct zws {
 	struct subs_index index[SUBS_TOPICS];
 	struct dlist newblock;    /* sessions subscribed to NewBlock */
 	struct dlist unsubscribing; /* sessions with an Unsubscribe to report */
+	struct dlist replaying;   /* sessions replaying blocks after a Resume (replay.c) */
+	struct dlist parked;      /* replaying sessions that reached the head, until it moves */
+	size_t nreplaying;        /* sessions on either list */
+	lws_sorted_usec_list_t replay_tick;
+
+	/* Blocks: the stored range as far as this process knows (oldest,
+	 * head), the last block pushed live (fanned; 0 before the first),
+	 * and the recent ones with their fragments, shared by the live path
+	 * and replays. */
+	uint64_t oldest, head, fanned;
+	bool bounds_known;
+	struct block_cache cache;
+	struct fanout_item *replay_items; /* replay scratch: one client's share */
+	size_t replay_items_cap;
 	struct keepalive keepalive; /* the sessions' ping and drop deadlines */
 	lws_sorted_usec_list_t keepalive_tick;
 	const struct session_hooks *session_hooks; /* subscribe.c */
@@ -56,8 +71,8 @@ struct zws {
 	uint64_t next_session_id;
 	struct peers *peers;      /* the sessions' peer addresses */
 
-	/* Error replies, built once. */
-	struct frame *errors[QUERY_ERR_FULL + 1];
+	/* Error replies, built once (but those naming a block). */
+	struct frame *errors[QUERY_ERR_QUERIES + 1];
 
 	/* Fan-out scratch, reused every block: the plan, the pieces of the
 	 * message being sent, the rest of a partial write. */

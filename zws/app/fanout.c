@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "notification.h"
+#include "replay.h"
 #include "session.h"
 
 static struct session *session_of(struct subscriber *sub)
@@ -31,6 +32,7 @@ static bool send_custom(struct zws *app, struct session *s, const struct block *
 			const struct fanout_item *items, size_t nitems, struct fanout_count *c)
 {
 	struct notification n = {
+		.block_num = s->resumed ? b->num_text : NULL,
 		.newblock_value = (s->topics & TOPIC_BIT(TOPIC_NEWBLOCK)) ? &b->newblock_value : NULL,
 		.items = items, .nitems = nitems,
 		.unsubscribed = s->dropped, .nunsubscribed = s->ndropped,
@@ -44,10 +46,11 @@ static bool send_custom(struct zws *app, struct session *s, const struct block *
 	return true;
 }
 
-/* The message every NewBlock-only client shares. */
-static struct frame *shared_newblock(struct zws *app, const struct block *b)
+/* The message every NewBlock-only client shares (resumed: with blockNum). */
+static struct frame *shared_newblock(struct zws *app, const struct block *b, bool resumed)
 {
-	struct notification n = { .newblock_value = &b->newblock_value };
+	struct notification n = { .block_num = resumed ? b->num_text : NULL,
+				  .newblock_value = &b->newblock_value };
 	if (!notification_parts(&n, &app->parts))
 		return NULL;
 	return frame_new_parts(&app->parts);
@@ -58,7 +61,12 @@ static void serve_plan(struct zws *app, const struct block *b, struct fanout_cou
 	struct fanout_plan *p = &app->plan;
 	for (size_t i = 0; i < p->count;) {
 		size_t run = fanout_plan_run(p, i);
-		if (!send_custom(app, session_of(p->items[i].sub), b, &p->items[i], run, c))
+		struct session *s = session_of(p->items[i].sub);
+		if (replay_skips(s, b)) {
+			i += run;
+			continue;
+		}
+		if (!send_custom(app, s, b, &p->items[i], run, c))
 			log_error("blk=%llu out of memory building a notification", (unsigned long long)b->num);
 		c->served++;
 		i += run;
@@ -67,24 +75,26 @@ static void serve_plan(struct zws *app, const struct block *b, struct fanout_cou
 
 static void serve_newblock(struct zws *app, const struct block *b, struct fanout_count *c)
 {
-	struct frame *shared = NULL;
+	struct frame *shared[2] = { NULL, NULL }; /* without and with blockNum */
 	for (struct dlist *n = app->newblock.next; n != &app->newblock; n = n->next) {
 		struct session *s = container_of(n, struct session, newblock);
-		if (s->stamp == app->epoch_stamp)
+		if (s->stamp == app->epoch_stamp || replay_skips(s, b))
 			continue;
 		c->served++;
 		if (s->ndropped) {
 			send_custom(app, s, b, NULL, 0, c);
 			continue;
 		}
-		if (!shared && !(shared = shared_newblock(app, b))) {
+		struct frame **f = &shared[s->resumed];
+		if (!*f && !(*f = shared_newblock(app, b, s->resumed))) {
 			log_error("blk=%llu out of memory building NewBlock", (unsigned long long)b->num);
 			break;
 		}
 		s->stamp = app->epoch_stamp;
-		c->waiting += !session_send(s, shared);
+		c->waiting += !session_send(s, *f);
 	}
-	frame_unref(shared);
+	frame_unref(shared[0]);
+	frame_unref(shared[1]);
 }
 
 static void serve_unsubscribing(struct zws *app, const struct block *b, struct fanout_count *c)
@@ -93,6 +103,8 @@ static void serve_unsubscribing(struct zws *app, const struct block *b, struct f
 	while (n != &app->unsubscribing) {
 		struct session *s = container_of(n, struct session, unsubscribing);
 		n = n->next;
+		if (replay_skips(s, b))
+			continue; /* its replay reports it */
 		if (s->stamp != app->epoch_stamp) {
 			send_custom(app, s, b, NULL, 0, c);
 			c->served++;
@@ -105,6 +117,7 @@ void fanout_block(struct zws *app, const struct block *b)
 {
 	lws_usec_t t0 = lws_now_usecs();
 	app->epoch_stamp++;
+	app->fanned = b->num;
 	if (!fanout_plan_build(&app->plan, b, &app->index[SUBS_EVENTLOG], &app->index[SUBS_TXNLOG])) {
 		log_error("blk=%llu out of memory planning the fan-out", (unsigned long long)b->num);
 		app->plan.count = 0;

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "peers.h"
 #include "pgfeed.h"
+#include "replay.h"
 #include "session.h"
 #include "subscribe.h"
 
@@ -47,6 +48,10 @@
 /* How long a connection may take to send its upgrade request once it
  * holds a header table: one that dribbles is hung up on after this. */
 #define SERVER_HANDSHAKE_SECS 5
+/* Recent blocks kept with their fragments for clients that resume
+ * (core/block_cache.h): a reconnect storm after a restart of a few
+ * minutes is served from memory. */
+#define ZWS_BLOCK_CACHE_BLOCKS 256
 #define SERVER_SHUTDOWN_GRACE_US ((lws_usec_t)3 * 1000 * 1000)
 
 static volatile sig_atomic_t stop_requested;
@@ -83,6 +88,7 @@ static void begin_shutdown(struct zws *app)
 
 static int ws_closed(struct zws *app, struct session *s)
 {
+	replay_forget(s);
 	session_closed(s);
 	if (app->stopping && !app->nsessions)
 		app->done = true;
@@ -173,10 +179,8 @@ static size_t clients(void *ctx)
 	return ((struct zws *)ctx)->nsessions;
 }
 
-/* pgfeed_hooks.ready: LISTEN is active, so clients may come in. */
-static void feed_ready(void *ctx)
+static void start_accepting(struct zws *app)
 {
-	struct zws *app = ctx;
 	if (!app->listener || app->stopping || app->accepting)
 		return;
 	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients };
@@ -191,13 +195,58 @@ static void feed_ready(void *ctx)
 		 zws_config_event_loop_name(app->cfg->event_loop));
 }
 
+/* Which blocks are stored, so a Resume can be answered: then clients may
+ * come in. */
+static const char bounds_sql[] = "SELECT min(block_num), max(block_num) FROM tx_blocks";
+
+static void bounds_read(void *ctx, const PGresult *res)
+{
+	struct zws *app = ctx;
+	if (!res || PQntuples(res) != 1) {
+		log_warn("cannot read which blocks are stored; asking again after the next reconnect");
+		return;
+	}
+	if (!PQgetisnull(res, 0, 0)) {
+		uint64_t oldest = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+		if (!app->bounds_known || oldest < app->oldest)
+			app->oldest = oldest;
+		replay_head(app, strtoull(PQgetvalue(res, 0, 1), NULL, 10));
+	}
+	if (!app->bounds_known)
+		log_info("stored blocks: blk=%llu..%llu; clients may resume from blk=%llu",
+			 (unsigned long long)app->oldest, (unsigned long long)app->head,
+			 (unsigned long long)replay_oldest(app));
+	app->bounds_known = true;
+	start_accepting(app);
+}
+
+/* pgfeed_hooks.ready: LISTEN is active; once the stored blocks are known
+ * clients may come in. */
+static void feed_ready(void *ctx)
+{
+	struct zws *app = ctx;
+	if (!pgfeed_query_take(app->feed, bounds_sql, 0, NULL, NULL, bounds_read, app))
+		log_error("cannot read which blocks are stored: out of memory");
+}
+
+/* pgfeed_hooks.announced: the head moves. */
+static void feed_announced(void *ctx, uint64_t num)
+{
+	struct zws *app = ctx;
+	if (!app->oldest)
+		app->oldest = num; /* the database held no block when zws started */
+	replay_head(app, num);
+}
+
 /* pgfeed_hooks.block: every contract that emitted an event is known to be
- * one from now on; then the block goes to its subscribers. */
-static void feed_block(void *ctx, const struct block *b)
+ * one from now on; the block joins the cache, where replays find it, and
+ * goes to its subscribers. */
+static void feed_block(void *ctx, struct block *b)
 {
 	struct zws *app = ctx;
 	for (size_t i = 0; i < b->events.count; i++)
 		contracts_learn(app->contracts, b->events.groups[i]->key.key);
+	replay_block_pushed_take(app, b);
 	fanout_block(app, b);
 }
 
@@ -205,7 +254,7 @@ static bool build_errors(struct zws *app)
 {
 	struct buf b = BUF_INIT;
 	bool ok = true;
-	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_FULL; e++) {
+	for (int e = QUERY_ERR_QUERY; ok && e <= QUERY_ERR_QUERIES; e++) {
 		unsigned limit = e == QUERY_ERR_RATE ? app->cfg->rate_limit
 			       : e == QUERY_ERR_FULL ? app->cfg->max_total_addresses
 			       : e == QUERY_ERR_CHECKS ? app->cfg->max_addresses * ZWS_CHECKS_PER_ADDRESS
@@ -255,6 +304,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	if (app->context) {
 		lws_sul_cancel(&shutdown_deadline);
 		lws_sul_cancel(&app->keepalive_tick);
+		replay_stop(app);
 		contracts_stop(app->contracts);
 	}
 	pgfeed_stop(app->feed);
@@ -269,8 +319,10 @@ static void app_free(struct zws *app, struct evloop *loop)
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);
-	for (int e = 0; e <= QUERY_ERR_FULL; e++)
+	for (int e = 0; e <= QUERY_ERR_QUERIES; e++)
 		frame_unref(app->errors[e]);
+	block_cache_free(&app->cache);
+	free(app->replay_items);
 	fanout_plan_free(&app->plan);
 	text_parts_free(&app->parts);
 	buf_free(&app->scratch);
@@ -280,13 +332,14 @@ static void app_free(struct zws *app, struct evloop *loop)
 static bool make_adapters(struct zws *app)
 {
 	char err[160] = "";
-	app->feed_hooks = (struct pgfeed_hooks){ .ctx = app, .ready = feed_ready, .block = feed_block };
+	app->feed_hooks = (struct pgfeed_hooks){ .ctx = app, .ready = feed_ready,
+						 .announced = feed_announced, .block = feed_block };
 	if (app->cfg->lookup &&
 	    !(app->lookup = contract_lookup_new(app->context, app->vhost, app->cfg->lookup, err, sizeof(err)))) {
 		log_error("%s", err);
 		return false;
 	}
-	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks)) ||
+	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks, app->cfg->max_resume)) ||
 	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, app->cfg->lookup_timeout_ms))) {
 		log_error("out of memory");
 		return false;
@@ -301,10 +354,13 @@ int server_run(const struct zws_config *cfg, struct listener *l)
 	int rc = 1;
 	dlist_init(&app.newblock);
 	dlist_init(&app.unsubscribing);
+	dlist_init(&app.replaying);
+	dlist_init(&app.parked);
 	keepalive_init(&app.keepalive, cfg->ping_after_s, cfg->drop_after_s);
 	lws_set_log_level(log_current_level >= LOG_LEVEL_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
 							       : LLL_ERR | LLL_WARN, lws_log_to_ours);
-	if (!build_errors(&app) || !(app.peers = peers_new()))
+	if (!build_errors(&app) || !(app.peers = peers_new()) ||
+	    !block_cache_init(&app.cache, ZWS_BLOCK_CACHE_BLOCKS))
 		log_error("out of memory");
 	else if (!(loop = evloop_new(cfg->event_loop)))
 		log_error("cannot create the %s event loop", zws_config_event_loop_name(cfg->event_loop));

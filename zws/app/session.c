@@ -190,6 +190,11 @@ static void write_direct(struct session *s, unsigned char *payload, size_t len,
 		write_failed(s, "write failed");
 }
 
+bool session_idle(const struct session *s)
+{
+	return (s->state == SESSION_OPEN || s->state == SESSION_CHECKING) && writable_now(s);
+}
+
 static bool write_now(struct session *s, struct frame *f)
 {
 	if (!writable_now(s))

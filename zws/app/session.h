@@ -84,6 +84,7 @@ struct session {
 	bool lws_closing : 1;        /* lws is closing the connection: write nothing */
 	bool rate_noted : 1;         /* the client was told it hit the limit */
 	bool rx_binary : 1;          /* the message arriving is binary */
+	bool resumed : 1;            /* sent Resume: notifications carry blockNum */
 	uint16_t check_s;            /* clock_now_s() of the last refill, mod 2^16 */
 	uint32_t check_tokens;       /* addresses it may still have checked */
 };
@@ -112,6 +113,8 @@ void session_set_state(struct session *s, enum session_state next);
  * thus reaches clients that read, while one that stopped reading is gone
  * within a second or two. */
 bool session_send(struct session *s, struct frame *f);
+/* Whether a write would go out now: nothing waits ahead of it. */
+bool session_idle(const struct session *s);
 /* session_send for a message listed as pieces of text (p's pieces must
  * live until it returns). When nothing waits ahead of it, the frame is
  * written straight from the pieces, and only what the socket does not

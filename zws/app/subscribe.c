@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "contracts.h"
 #include "log.h"
+#include "replay.h"
 
 #define SUBSCRIBE_CHECK_WINDOW_S 60
 
@@ -102,45 +103,60 @@ static size_t total_after(struct session *s, enum topic t, const uint8_t (*addrs
 	return total;
 }
 
-/* Subscribes to the kept addresses and echoes the query. */
-static void subscribe_addresses(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
-				size_t n, const bool *keep, const char *text, size_t len)
+/* Whether adding these addresses to t keeps s and the process within
+ * their limits; extra: addresses earlier queries of a Resume add. */
+static enum query_error addresses_fit(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
+				      size_t n, const bool *keep, size_t extra)
 {
-	size_t after = total_after(s, t, addrs, n, keep), before = held_now(s);
-	if (after > s->app->cfg->max_addresses) {
-		reply_error(s, QUERY_ERR_TOO_MANY);
-		return;
-	}
+	size_t after = total_after(s, t, addrs, n, keep) + extra, before = held_now(s);
+	if (after > s->app->cfg->max_addresses)
+		return QUERY_ERR_TOO_MANY;
 	/* Every connection's addresses cost memory; all of them together are
 	 * bounded too. */
 	size_t process = s->app->index[SUBS_EVENTLOG].links + s->app->index[SUBS_TXNLOG].links;
-	if (after > before && process + (after - before) > s->app->cfg->max_total_addresses) {
-		reply_error(s, QUERY_ERR_FULL);
-		return;
-	}
+	if (after > before && process + (after - before) > s->app->cfg->max_total_addresses)
+		return QUERY_ERR_FULL;
+	return QUERY_OK;
+}
+
+/* Subscribes to the kept addresses, within the limits (addresses_fit).
+ * false: out of memory, and the session is closing. */
+static bool add_addresses(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES], size_t n,
+			  const bool *keep)
+{
 	restart_topic(s, t);
 	struct subs_index *idx = &s->app->index[index_of(t)];
 	for (size_t i = 0; i < n; i++) {
 		if ((!keep || keep[i]) && !subs_add(idx, index_of(t), &s->sub, addrs[i])) {
 			session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
-			return;
+			return false;
 		}
 	}
 	s->topics |= (unsigned char)TOPIC_BIT(t);
-	session_reply_text(s, text, len);
+	return true;
 }
 
-static void subscribe_newblock(struct session *s, const char *text, size_t len)
+/* Subscribes to the kept addresses and echoes the query. */
+static void subscribe_addresses(struct session *s, enum topic t, const uint8_t (*addrs)[ADDRESS_BYTES],
+				size_t n, const bool *keep, const char *text, size_t len)
+{
+	enum query_error e = addresses_fit(s, t, addrs, n, keep, 0);
+	if (e != QUERY_OK)
+		reply_error(s, e);
+	else if (add_addresses(s, t, addrs, n, keep))
+		session_reply_text(s, text, len);
+}
+
+static void add_newblock(struct session *s)
 {
 	s->ending &= (unsigned char)~TOPIC_BIT(TOPIC_NEWBLOCK);
 	if (!(s->topics & TOPIC_BIT(TOPIC_NEWBLOCK))) {
 		s->topics |= (unsigned char)TOPIC_BIT(TOPIC_NEWBLOCK);
 		dlist_add(&s->app->newblock, &s->newblock);
 	}
-	session_reply_text(s, text, len);
 }
 
-static void unsubscribe(struct session *s, enum topic t, const char *text, size_t len)
+static void drop_topic(struct session *s, enum topic t)
 {
 	if ((s->topics & TOPIC_BIT(t)) && !(s->ending & TOPIC_BIT(t))) {
 		s->ending |= (unsigned char)TOPIC_BIT(t);
@@ -152,14 +168,17 @@ static void unsubscribe(struct session *s, enum topic t, const char *text, size_
 		if (!dlist_linked(&s->unsubscribing))
 			dlist_add(&s->app->unsubscribing, &s->unsubscribing);
 	}
-	session_reply_text(s, text, len);
 }
 
-/* The EventLog query waiting for its contract check (s->pending). */
+/* An EventLog query, or a Resume holding some, waiting for its contract
+ * check (s->pending). addrs: the addresses checked (a Resume's EventLog
+ * addresses in order, owned; an EventLog's are q.addresses). */
 struct pending_eventlog {
 	struct session *s;
 	struct contract_check *check;
 	struct query q;
+	uint8_t (*addrs)[ADDRESS_BYTES];
+	size_t naddrs;
 	size_t len;
 	char text[];
 };
@@ -175,9 +194,107 @@ static void run_held(struct session *s)
 
 static void pending_free(struct pending_eventlog *p)
 {
+	if (p->addrs != p->q.addresses)
+		free(p->addrs);
 	query_clear(&p->q);
 	free(p);
 }
+
+/* ---- Resume ---- */
+
+/* The error naming a block (QUERY_ERR_TOO_OLD, QUERY_ERR_AHEAD). */
+static void reply_error_naming(struct session *s, enum query_error e, uint64_t num)
+{
+	struct buf b = BUF_INIT;
+	if (query_error_json(e, num, &b)) {
+		log_debug(SESSION_FMT "Resume refused: %.*s", SESSION_ARGS(s), (int)b.len, b.data);
+		session_reply_text(s, b.data, b.len);
+	} else {
+		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+	}
+	buf_free(&b);
+}
+
+/* Whether q's fromBlock can be served; false after answering the error. */
+static bool resume_point_ok(struct session *s, const struct query *q)
+{
+	if (!q->has_from_block)
+		return true;
+	uint64_t oldest = replay_oldest(s->app), head = s->app->head;
+	if (q->from_block < oldest)
+		reply_error_naming(s, QUERY_ERR_TOO_OLD, oldest);
+	else if (q->from_block > head + 1)
+		reply_error_naming(s, QUERY_ERR_AHEAD, head);
+	else
+		return true;
+	return false;
+}
+
+static bool is_address_query(const struct query *q)
+{
+	return q->kind == QUERY_EVENTLOG || q->kind == QUERY_TXNLOG;
+}
+
+static enum topic topic_of(const struct query *q)
+{
+	return q->kind == QUERY_EVENTLOG ? TOPIC_EVENTLOG : TOPIC_TXNLOG;
+}
+
+/* Checks every query of the Resume against the limits, as if applied in
+ * order; keep: the contract states of its EventLog addresses, in order. */
+static enum query_error resume_fits(struct session *s, const struct query *q, const bool *keep)
+{
+	size_t extra = 0, at = 0;
+	for (size_t i = 0; i < q->nqueries; i++) {
+		const struct query *sub = &q->queries[i];
+		if (!is_address_query(sub))
+			continue;
+		const bool *k = sub->kind == QUERY_EVENTLOG ? keep + at : NULL;
+		bool any = !k;
+		for (size_t j = 0; k && j < sub->naddresses; j++)
+			any |= k[j];
+		if (!any)
+			return QUERY_ERR_NO_CONTRACT;
+		enum topic t = topic_of(sub);
+		const uint8_t(*addrs)[ADDRESS_BYTES] = (const uint8_t(*)[ADDRESS_BYTES])sub->addresses;
+		enum query_error e = addresses_fit(s, t, addrs, sub->naddresses, k, extra);
+		if (e != QUERY_OK)
+			return e;
+		extra += total_after(s, t, addrs, sub->naddresses, k) - held_now(s);
+		at += sub->kind == QUERY_EVENTLOG ? sub->naddresses : 0;
+	}
+	return QUERY_OK;
+}
+
+/* Applies a Resume whose EventLog addresses were checked (keep), all or
+ * nothing, echoes it and starts its replay. */
+static void resume_apply(struct session *s, const struct query *q, const bool *keep, const char *text,
+			 size_t len)
+{
+	if (!resume_point_ok(s, q))
+		return;
+	enum query_error e = resume_fits(s, q, keep);
+	if (e != QUERY_OK) {
+		reply_error(s, e);
+		return;
+	}
+	size_t at = 0;
+	for (size_t i = 0; i < q->nqueries; i++) {
+		const struct query *sub = &q->queries[i];
+		if (sub->kind == QUERY_NEWBLOCK)
+			add_newblock(s);
+		else if (sub->kind == QUERY_UNSUBSCRIBE)
+			drop_topic(s, sub->topic);
+		else if (!add_addresses(s, topic_of(sub), (const uint8_t(*)[ADDRESS_BYTES])sub->addresses,
+					sub->naddresses, sub->kind == QUERY_EVENTLOG ? keep + at : NULL))
+			return;
+		at += sub->kind == QUERY_EVENTLOG ? sub->naddresses : 0;
+	}
+	session_reply_text(s, text, len);
+	replay_start(s, q->has_from_block ? q->from_block : s->app->head + 1);
+}
+
+/* ---- contract checks ---- */
 
 static void eventlog_checked(void *ctx, const enum contract_state *states, size_t n)
 {
@@ -192,10 +309,12 @@ static void eventlog_checked(void *ctx, const enum contract_state *states, size_
 		session_set_state(s, SESSION_OPEN);
 	if (!keep)
 		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+	else if (p->q.kind == QUERY_RESUME)
+		resume_apply(s, &p->q, keep, p->text, p->len);
 	else if (!contracts)
 		reply_error(s, QUERY_ERR_NO_CONTRACT);
 	else
-		subscribe_addresses(s, TOPIC_EVENTLOG, (const uint8_t(*)[ADDRESS_BYTES])p->q.addresses, n, keep,
+		subscribe_addresses(s, TOPIC_EVENTLOG, (const uint8_t(*)[ADDRESS_BYTES])p->addrs, n, keep,
 				    p->text, p->len);
 	log_debug(SESSION_FMT "EventLog: %zu of %zu addresses are contracts", SESSION_ARGS(s), contracts, n);
 	free(keep);
@@ -203,21 +322,28 @@ static void eventlog_checked(void *ctx, const enum contract_state *states, size_
 	run_held(s);
 }
 
-static void start_eventlog(struct session *s, struct query *q, const char *text, size_t len)
+/* Checks addrs (owned: freed with the pending query unless they are
+ * q's) for q, then answers it (eventlog_checked). */
+static void start_check(struct session *s, struct query *q, uint8_t (*addrs)[ADDRESS_BYTES], size_t naddrs,
+			const char *text, size_t len)
 {
 	struct pending_eventlog *p = malloc(sizeof(*p) + len + 1);
 	if (!p) {
+		if (addrs != q->addresses)
+			free(addrs);
 		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 		return;
 	}
 	p->s = s;
 	p->q = *q;
 	memset(q, 0, sizeof(*q));
+	p->addrs = addrs;
+	p->naddrs = naddrs;
 	p->len = len;
 	memcpy(p->text, text, len);
 	session_set_state(s, SESSION_CHECKING);
-	p->check = contracts_check_start(s->app->contracts, (const uint8_t(*)[ADDRESS_BYTES])p->q.addresses,
-					 p->q.naddresses, eventlog_checked, p);
+	p->check = contracts_check_start(s->app->contracts, (const uint8_t(*)[ADDRESS_BYTES])p->addrs,
+					 p->naddrs, eventlog_checked, p);
 	if (p->check) {
 		s->pending = p;
 	} else {
@@ -225,6 +351,38 @@ static void start_eventlog(struct session *s, struct query *q, const char *text,
 		session_set_state(s, SESSION_OPEN);
 		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 	}
+}
+
+/* A Resume: its EventLog addresses are checked together first. */
+static void resume(struct session *s, struct query *q, const char *text, size_t len)
+{
+	if (!resume_point_ok(s, q))
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < q->nqueries; i++)
+		n += q->queries[i].kind == QUERY_EVENTLOG ? q->queries[i].naddresses : 0;
+	if (!n) {
+		resume_apply(s, q, NULL, text, len);
+		return;
+	}
+	if (!checks_take(s, n)) {
+		reply_error(s, QUERY_ERR_CHECKS);
+		return;
+	}
+	uint8_t(*addrs)[ADDRESS_BYTES] = calloc(n, ADDRESS_BYTES);
+	if (!addrs) {
+		session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+		return;
+	}
+	size_t at = 0;
+	for (size_t i = 0; i < q->nqueries; i++) {
+		const struct query *sub = &q->queries[i];
+		if (sub->kind != QUERY_EVENTLOG)
+			continue;
+		memcpy(addrs[at], sub->addresses, sub->naddresses * ADDRESS_BYTES);
+		at += sub->naddresses;
+	}
+	start_check(s, q, addrs, n, text, len);
 }
 
 void subscribe_message(struct session *s, const char *text, size_t len, bool binary)
@@ -245,20 +403,25 @@ void subscribe_message(struct session *s, const char *text, size_t len, bool bin
 	}
 	switch (q.kind) {
 	case QUERY_NEWBLOCK:
-		subscribe_newblock(s, text, len);
+		add_newblock(s);
+		session_reply_text(s, text, len);
 		break;
 	case QUERY_TXNLOG:
 		subscribe_addresses(s, TOPIC_TXNLOG, (const uint8_t(*)[ADDRESS_BYTES])q.addresses,
 				    q.naddresses, NULL, text, len);
 		break;
 	case QUERY_UNSUBSCRIBE:
-		unsubscribe(s, q.topic, text, len);
+		drop_topic(s, q.topic);
+		session_reply_text(s, text, len);
 		break;
 	case QUERY_EVENTLOG:
 		if (!checks_take(s, q.naddresses))
 			reply_error(s, QUERY_ERR_CHECKS);
 		else
-			start_eventlog(s, &q, text, len);
+			start_check(s, &q, q.addresses, q.naddresses, text, len);
+		break;
+	case QUERY_RESUME:
+		resume(s, &q, text, len);
 		break;
 	}
 	query_clear(&q);

@@ -13,6 +13,7 @@ struct block *block_new(uint64_t num, const char *tx_block, const char *tx_hashe
 	if (!b)
 		return NULL;
 	b->num = num;
+	snprintf(b->num_text, sizeof(b->num_text), "%llu", (unsigned long long)num);
 	buf_append_str(&b->newblock_value, "{\"TxBlock\":");
 	buf_append_str(&b->newblock_value, tx_block);
 	buf_append_str(&b->newblock_value, ",\"TxHashes\":");

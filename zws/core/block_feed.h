@@ -32,6 +32,7 @@ struct block_topic {
 
 struct block {
 	uint64_t num;
+	char num_text[24]; /* num in decimal, as blockNum carries it */
 	/* {"TxBlock":…,"TxHashes":…} */
 	struct buf newblock_value;
 	struct block_topic events;

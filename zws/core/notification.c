@@ -61,7 +61,13 @@ bool notification_parts(const struct notification *n, struct text_parts *out)
 {
 	bool first = true;
 	text_parts_reset(out);
-	text_parts_add_str(out, "{\"type\":\"Notification\",\"values\":[");
+	if (n->block_num) {
+		text_parts_add_str(out, "{\"type\":\"Notification\",\"blockNum\":\"");
+		text_parts_add_str(out, n->block_num);
+		text_parts_add_str(out, "\",\"values\":[");
+	} else {
+		text_parts_add_str(out, "{\"type\":\"Notification\",\"values\":[");
+	}
 	if (n->newblock_value) {
 		open_value(out, TOPIC_NEWBLOCK, &first);
 		text_parts_add(out, n->newblock_value->data, n->newblock_value->len);

@@ -1,6 +1,7 @@
 /* Assembles one client's notification for a block from shared parts:
  * {"type":"Notification","values":[NewBlock, EventLog, TxnLog,
- * Unsubscribe]}, each value present only when it has content. The same
+ * Unsubscribe]}, each value present only when it has content; a
+ * connection that sent Resume gets "blockNum":"N" before "values". The same
  * function builds the message shared by NewBlock-only clients, so every
  * client's bytes are the same whichever way they were assembled. Pure. */
 #ifndef ZWS_NOTIFICATION_H
@@ -20,6 +21,7 @@ struct notification {
 	size_t nitems;
 	const unsigned char *unsubscribed; /* topics, in the order dropped */
 	size_t nunsubscribed;
+	const char *block_num;            /* NULL: no blockNum member (never resumed) */
 };
 
 /* True if n has anything to send. */

@@ -16,6 +16,7 @@ static const struct {
 	{ "EventLog", QUERY_EVENTLOG },
 	{ "TxnLog", QUERY_TXNLOG },
 	{ "Unsubscribe", QUERY_UNSUBSCRIBE },
+	{ "Resume", QUERY_RESUME },
 };
 
 /* A JSON string value naming a query kind, compared whole: a name with
@@ -144,9 +145,62 @@ static enum query_error parse_type(struct json_object *o, struct query *q)
 	struct json_object *t;
 	enum query_kind k;
 	if (!json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string) ||
-	    !kind_from_name(t, &k) || k == QUERY_UNSUBSCRIBE)
+	    !kind_from_name(t, &k) || k == QUERY_UNSUBSCRIBE || k == QUERY_RESUME)
 		return QUERY_ERR_TYPE;
 	q->topic = k == QUERY_NEWBLOCK ? TOPIC_NEWBLOCK : k == QUERY_EVENTLOG ? TOPIC_EVENTLOG : TOPIC_TXNLOG;
+	return QUERY_OK;
+}
+
+/* fromBlock: absent, or a decimal string of a uint64 without sign,
+ * spaces or leading zeros. */
+static enum query_error parse_from_block(struct json_object *o, struct query *q)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, "fromBlock", &v))
+		return QUERY_OK;
+	if (!json_object_is_type(v, json_type_string))
+		return QUERY_ERR_FROM_BLOCK;
+	const char *t = json_object_get_string(v);
+	size_t n = (size_t)json_object_get_string_len(v);
+	if (n == 0 || n > 20 || (n > 1 && t[0] == '0'))
+		return QUERY_ERR_FROM_BLOCK;
+	uint64_t num = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] < '0' || t[i] > '9' || num > (UINT64_MAX - (uint64_t)(t[i] - '0')) / 10)
+			return QUERY_ERR_FROM_BLOCK;
+		num = num * 10 + (uint64_t)(t[i] - '0');
+	}
+	q->has_from_block = true;
+	q->from_block = num;
+	return QUERY_OK;
+}
+
+/* queries: each element parsed as if it were sent alone. */
+static enum query_error parse_queries(struct json_object *o, struct query *q)
+{
+	struct json_object *arr;
+	if (!json_object_object_get_ex(o, "queries", &arr) || !json_object_is_type(arr, json_type_array) ||
+	    json_object_array_length(arr) == 0)
+		return QUERY_ERR_QUERIES;
+	size_t n = json_object_array_length(arr);
+	if (!(q->queries = calloc(n, sizeof(*q->queries))))
+		return QUERY_ERR_QUERIES;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *el = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(el, json_type_object))
+			return QUERY_ERR_QUERIES;
+		size_t len;
+		const char *text = json_object_to_json_string_length(
+			el, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		if (!text)
+			return QUERY_ERR_QUERIES;
+		enum query_error e = query_parse(text, len, &q->queries[i]);
+		if (e != QUERY_OK)
+			return e;
+		q->nqueries++;
+		if (q->queries[i].kind == QUERY_RESUME)
+			return QUERY_ERR_QUERIES;
+	}
 	return QUERY_OK;
 }
 
@@ -165,6 +219,8 @@ enum query_error query_parse(const char *text, size_t len, struct query *q)
 		e = parse_addresses(o, q);
 	else if (q->kind == QUERY_UNSUBSCRIBE)
 		e = parse_type(o, q);
+	else if (q->kind == QUERY_RESUME && (e = parse_from_block(o, q)) == QUERY_OK)
+		e = parse_queries(o, q);
 	json_object_put(o);
 	if (e != QUERY_OK)
 		query_clear(q);
@@ -173,12 +229,16 @@ enum query_error query_parse(const char *text, size_t len, struct query *q)
 
 void query_clear(struct query *q)
 {
+	for (size_t i = 0; i < q->nqueries; i++)
+		query_clear(&q->queries[i]);
+	free(q->queries);
 	free(q->addresses);
 	memset(q, 0, sizeof(*q));
 }
 
-void query_error_text(enum query_error e, unsigned limit, char *out, size_t outlen)
+void query_error_text(enum query_error e, uint64_t limit, char *out, size_t outlen)
 {
+	unsigned long long n = (unsigned long long)limit;
 	switch (e) {
 	case QUERY_OK: snprintf(out, outlen, "ok"); break;
 	case QUERY_ERR_QUERY: snprintf(out, outlen, "invalid query field"); break;
@@ -186,24 +246,30 @@ void query_error_text(enum query_error e, unsigned limit, char *out, size_t outl
 	case QUERY_ERR_TYPE: snprintf(out, outlen, "invalid type field"); break;
 	case QUERY_ERR_NO_CONTRACT: snprintf(out, outlen, "no contract found in list"); break;
 	case QUERY_ERR_TOO_MANY:
-		snprintf(out, outlen, "too many addresses (limit %u per connection)", limit);
+		snprintf(out, outlen, "too many addresses (limit %llu per connection)", n);
 		break;
 	case QUERY_ERR_RATE:
-		snprintf(out, outlen, "rate limit exceeded (limit %u queries per second)", limit);
+		snprintf(out, outlen, "rate limit exceeded (limit %llu queries per second)", n);
 		break;
 	case QUERY_ERR_FULL:
-		snprintf(out, outlen, "server address limit reached (limit %u across all connections)", limit);
+		snprintf(out, outlen, "server address limit reached (limit %llu across all connections)", n);
 		break;
 	case QUERY_ERR_CHECKS:
-		snprintf(out, outlen, "too many contract checks (limit %u addresses per minute per connection)",
-			 limit);
+		snprintf(out, outlen, "too many contract checks (limit %llu addresses per minute per connection)",
+			 n);
 		break;
+	case QUERY_ERR_FROM_BLOCK: snprintf(out, outlen, "invalid fromBlock field"); break;
+	case QUERY_ERR_QUERIES: snprintf(out, outlen, "invalid queries field"); break;
+	case QUERY_ERR_TOO_OLD:
+		snprintf(out, outlen, "resume point too old (oldest resumable block %llu)", n);
+		break;
+	case QUERY_ERR_AHEAD: snprintf(out, outlen, "resume point ahead of the chain (head %llu)", n); break;
 	}
 }
 
-bool query_error_json(enum query_error e, unsigned limit, struct buf *out)
+bool query_error_json(enum query_error e, uint64_t limit, struct buf *out)
 {
-	char msg[96];
+	char msg[112];
 	query_error_text(e, limit, msg, sizeof(msg));
 	buf_reset(out);
 	buf_append_str(out, "{\"type\":\"Error\",\"error\":");

@@ -35,6 +35,11 @@ static const char usage[] =
 	"                         with close code 1008 (default 8, at most 64;\n"
 	"                         bursts up to 16 times N reach clients that read)\n"
 	"  --lookup-timeout-ms MS longest wait for a contract check (default 3000)\n"
+	"  --max-resume N         blocks a client may Resume behind the head, and\n"
+	"                         the longest gap after the last block pushed that\n"
+	"                         is still pushed in order; a longer one is skipped\n"
+	"                         to the next live block (env ZWS_MAX_RESUME,\n"
+	"                         default 10000)\n"
 	"  --ping-after S         ping a client silent for S seconds (default 30)\n"
 	"  --drop-after S         close a client silent for S seconds, more than\n"
 	"                         --ping-after (default 70)\n"
@@ -80,7 +85,7 @@ static bool known_option(const char *name)
 {
 	static const char *const names[] = {
 		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-message", "rate-limit",
-		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
+		"max-queue", "lookup-timeout-ms", "max-resume", "ping-after", "drop-after", "workers", "event-loop",
 		"log-level",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -101,6 +106,7 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->queue_max = 8;
 	cfg->workers = 1;
 	cfg->lookup_timeout_ms = 3000;
+	cfg->max_resume = 10000;
 	cfg->ping_after_s = 30;
 	cfg->drop_after_s = 70;
 	cfg->event_loop = ZWS_LOOP_LIBEV; /* see io/evloop.c */
@@ -151,6 +157,8 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->queue_max = (unsigned)v), true);
 	else if (strcmp(name, "lookup-timeout-ms") == 0)
 		ok = parse_uint(value, 1, 600000, &v) && ((cfg->lookup_timeout_ms = (unsigned)v), true);
+	else if (strcmp(name, "max-resume") == 0)
+		ok = parse_uint(value, 1, 100000000, &v) && ((cfg->max_resume = (unsigned)v), true);
 	else if (strcmp(name, "ping-after") == 0)
 		ok = parse_uint(value, 1, 86400, &v) && ((cfg->ping_after_s = (unsigned)v), true);
 	else if (strcmp(name, "drop-after") == 0)
@@ -175,7 +183,7 @@ static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), 
 {
 	static const struct { const char *var, *flag; } vars[] = {
 		{ "ZWS_DB", "db" }, { "ZWS_PORT", "port" }, { "ZWS_LOOKUP", "lookup" },
-		{ "ZWS_EVENT_LOOP", "event-loop" },
+		{ "ZWS_EVENT_LOOP", "event-loop" }, { "ZWS_MAX_RESUME", "max-resume" },
 	};
 	for (size_t i = 0; env && i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = env(vars[i].var);

@@ -26,6 +26,7 @@ struct zws_config {
 	unsigned queue_max;      /* --max-queue, pending messages per client */
 	unsigned workers;        /* --workers, processes sharing the port */
 	unsigned lookup_timeout_ms; /* --lookup-timeout-ms, contract check wait */
+	unsigned max_resume;     /* --max-resume / ZWS_MAX_RESUME, default 10000 */
 	unsigned ping_after_s;   /* --ping-after, silence before a keepalive ping */
 	unsigned drop_after_s;   /* --drop-after, silence before the client is dropped */
 	enum zws_event_loop event_loop; /* --event-loop / ZWS_EVENT_LOOP */

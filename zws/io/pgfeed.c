@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "block_read.h"
+#include "continuity.h"
 #include "dlist.h"
 #include "log.h"
 #include "notify_payload.h"
@@ -32,6 +33,10 @@ struct pgfeed_request {
 	void *ctx;
 	PGresult *result;
 	uint64_t block_num; /* block fetches only */
+	bool live;          /* block fetches: announced as live */
+	uint64_t wanted;    /* pgfeed_read_block: the block, answered to wanted_cb */
+	pgfeed_block_fn wanted_cb;
+	void *wanted_ctx;
 	struct pgfeed *feed;
 	/* Block fetches: when announced and sent; socket reads and loop turns
 	 * it took to read the result. */
@@ -56,7 +61,8 @@ struct pgfeed {
 	struct pgfeed_request *head, *tail;
 	bool sent; /* head is running */
 	uint64_t finished; /* requests answered so far */
-	uint64_t last_queued; /* highest block fetched or skipped */
+	struct continuity order; /* which announced blocks are pushed */
+	uint64_t announced;      /* highest block announced (or found after a reconnect) */
 };
 
 #define PGFEED_CONNECT_TIMEOUT_US ((lws_usec_t)10 * 1000 * 1000)
@@ -70,8 +76,7 @@ struct pgfeed {
 static const char session_sql[] =
 	"SELECT set_config('jit', 'off', false), set_config('max_parallel_workers_per_gather', '0', false)";
 
-static const char catchup_sql[] =
-	"SELECT block_num FROM tx_blocks WHERE block_num > $1::bigint ORDER BY block_num LIMIT 100";
+static const char catchup_sql[] = "SELECT max(block_num) FROM tx_blocks";
 
 static void schedule(struct pgfeed *f, lws_usec_t us);
 static void send_next(struct pgfeed *f);
@@ -211,11 +216,10 @@ static void send_next(struct pgfeed *f)
 
 /* ---- blocks ---- */
 
-static void fetch_block(struct pgfeed *f, uint64_t num);
-
 static void block_fetched(void *ctx, const PGresult *res)
 {
 	struct pgfeed_request *r = ctx;
+	struct pgfeed *f = r->feed;
 	char err[160] = "";
 	if (!res)
 		return; /* connection lost: the request stays queued */
@@ -237,8 +241,24 @@ static void block_fetched(void *ctx, const PGresult *res)
 		 b->events.count, PQntuples(res), (double)(r->sent_at - r->announced) / 1000,
 		 (double)(t_read - r->sent_at) / 1000, r->reads, r->turns,
 		 (double)(t_built - t_read) / 1000);
-	r->feed->hooks->block(r->feed->hooks->ctx, b);
-	block_free(b);
+	uint64_t from, to, took;
+	if (continuity_pushed(&f->order, r->block_num, r->live, (uint64_t)t_built, &from, &to, &took))
+		log_info("caught up blk=%llu..%llu (%llu blocks ingest stored as backfill) in %.1f ms",
+			 (unsigned long long)from, (unsigned long long)to,
+			 (unsigned long long)(to - from + 1), (double)took / 1000);
+	f->hooks->block(f->hooks->ctx, b);
+}
+
+/* A block read for pgfeed_read_block. */
+static void wanted_fetched(void *ctx, const PGresult *res)
+{
+	struct pgfeed_request *r = ctx;
+	char err[160] = "";
+	size_t logs = 0;
+	struct block *b = res ? block_read(r->wanted, res, &logs, err, sizeof(err)) : NULL;
+	if (res && !b && err[0])
+		log_error("blk=%llu cannot be read: %s", (unsigned long long)r->wanted, err);
+	r->wanted_cb(r->wanted_ctx, r->wanted, b, res != NULL);
 }
 
 static char *u64_text(uint64_t v)
@@ -248,11 +268,8 @@ static char *u64_text(uint64_t v)
 	return strdup(tmp);
 }
 
-static void fetch_block(struct pgfeed *f, uint64_t num)
+static void fetch_block(struct pgfeed *f, uint64_t num, bool live)
 {
-	if (num <= f->last_queued)
-		return;
-	f->last_queued = num;
 	lws_usec_t now = lws_now_usecs();
 	struct pgfeed_request *r = enqueue(f, block_read_sql, 1, u64_text(num), NULL, block_fetched, NULL, false);
 	if (!r) {
@@ -261,7 +278,50 @@ static void fetch_block(struct pgfeed *f, uint64_t num)
 	}
 	r->ctx = r;
 	r->block_num = num;
+	r->live = live;
 	r->announced = now;
+}
+
+/* Block num is stored (live: ingest marks it live): pushes what
+ * continuity says, in order. */
+static void announce(struct pgfeed *f, uint64_t num, bool live)
+{
+	if (num > f->announced)
+		f->announced = num;
+	if (f->hooks->announced)
+		f->hooks->announced(f->hooks->ctx, num);
+	struct continuity_step st = continuity_announce(&f->order, num, live);
+	switch (st.action) {
+	case CONTINUITY_NONE:
+		if (st.first_waiting)
+			log_warn("blk=%llu is %llu blocks after the last block pushed (blk=%llu), more than "
+				 "--max-resume %llu; waiting for the next live block",
+				 (unsigned long long)num, (unsigned long long)(num - f->order.last),
+				 (unsigned long long)f->order.last, (unsigned long long)f->order.max_resume);
+		else
+			log_debug("blk=%llu committed during backfill; not pushed", (unsigned long long)num);
+		return;
+	case CONTINUITY_REWOUND:
+		if (st.first_rewound)
+			log_info("blk=%llu stored again (zws-ingest --rewind?): blocks up to blk=%llu were "
+				 "pushed already and are not pushed again; pushing resumes at blk=%llu",
+				 (unsigned long long)num, (unsigned long long)f->order.last,
+				 (unsigned long long)f->order.last + 1);
+		return;
+	case CONTINUITY_PUSH:
+		break;
+	}
+	if (st.skip_to)
+		log_warn("skipped %llu blocks (blk=%llu..%llu): more than --max-resume %llu behind; "
+			 "pushing resumes at live blk=%llu",
+			 (unsigned long long)(st.skip_to - st.skip_from + 1), (unsigned long long)st.skip_from,
+			 (unsigned long long)st.skip_to, (unsigned long long)f->order.max_resume,
+			 (unsigned long long)st.from);
+	if (st.to > st.from)
+		log_info("catching up blk=%llu..%llu (%llu blocks)", (unsigned long long)st.from,
+			 (unsigned long long)st.to, (unsigned long long)(st.to - st.from + 1));
+	for (uint64_t n = st.from; n <= st.to; n++)
+		fetch_block(f, n, live && n == st.to);
 }
 
 static void on_notify(struct pgfeed *f, const PGnotify *n)
@@ -275,21 +335,16 @@ static void on_notify(struct pgfeed *f, const PGnotify *n)
 		log_warn("ignoring NOTIFY %s '%.100s': %s", n->relname, n->extra, err);
 		return;
 	}
-	if (!live) {
-		log_debug("blk=%llu committed during backfill; not pushed", (unsigned long long)num);
-		if (num > f->last_queued)
-			f->last_queued = num;
-		return;
-	}
-	fetch_block(f, num);
+	announce(f, num, live);
 }
 
-/* After a reconnect: blocks committed while zws was not listening. */
+/* After a reconnect: the newest block committed while zws was not
+ * listening, announced as backfill (continuity pushes what it missed). */
 static void catchup_done(void *ctx, const PGresult *res)
 {
 	struct pgfeed *f = ctx;
-	for (int i = 0; res && i < PQntuples(res); i++)
-		fetch_block(f, strtoull(PQgetvalue(res, i, 0), NULL, 10));
+	if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		announce(f, strtoull(PQgetvalue(res, 0, 0), NULL, 10), false);
 }
 
 static void listen_done(void *ctx, const PGresult *res)
@@ -302,9 +357,22 @@ static void listen_done(void *ctx, const PGresult *res)
 	f->outage_logged = false;
 	f->backoff_ms = 0;
 	f->hooks->ready(f->hooks->ctx);
-	if (f->last_queued &&
-	    !enqueue(f, catchup_sql, 1, u64_text(f->last_queued), NULL, catchup_done, f, true))
+	if (f->order.last &&
+	    !enqueue(f, catchup_sql, 0, NULL, NULL, catchup_done, f, true))
 		log_error("cannot look for blocks missed while disconnected: out of memory");
+}
+
+bool pgfeed_read_block(struct pgfeed *f, uint64_t num, pgfeed_block_fn cb, void *ctx)
+{
+	struct pgfeed_request *r = enqueue(f, block_read_sql, 1, u64_text(num), NULL, NULL, ctx, false);
+	if (!r)
+		return false;
+	r->wanted = num;
+	r->wanted_cb = cb;
+	r->wanted_ctx = ctx;
+	r->cb = wanted_fetched;
+	r->ctx = r;
+	return true;
 }
 
 bool pgfeed_connected(const struct pgfeed *f)
@@ -517,13 +585,14 @@ static void schedule(struct pgfeed *f, lws_usec_t us)
 	lws_sul_schedule(f->cx, 0, &f->sul, connect_step, us);
 }
 
-struct pgfeed *pgfeed_new(const char *conninfo, const struct pgfeed_hooks *hooks)
+struct pgfeed *pgfeed_new(const char *conninfo, const struct pgfeed_hooks *hooks, uint64_t max_resume)
 {
 	struct pgfeed *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
 	f->conninfo = conninfo;
 	f->hooks = hooks;
+	continuity_init(&f->order, max_resume);
 	return f;
 }
 

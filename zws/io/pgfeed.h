@@ -25,16 +25,27 @@ struct pgfeed_hooks {
 	void *ctx;
 	/* LISTEN is active: after the first connect and every reconnect. */
 	void (*ready)(void *ctx);
-	/* A live block, read; lent for the call. */
-	void (*block)(void *ctx, const struct block *b);
+	/* Block num is stored (announced by ingest, or found after a
+	 * reconnect), whether or not it is pushed. */
+	void (*announced)(void *ctx, uint64_t num);
+	/* A block to push, read; in block order (core/continuity.h says
+	 * which). The hook takes b (block_free). */
+	void (*block)(void *ctx, struct block *b);
 };
+
+/* pgfeed_read_block's answer: b (the callee takes it; NULL if the block
+ * is not stored or could not be read), ran: false if the query could
+ * not run (connection lost), so asking again later may work. */
+typedef void (*pgfeed_block_fn)(void *ctx, uint64_t num, struct block *b, bool ran);
 
 /* res is NULL if the query could not run (no connection, error); it is
  * cleared by the feed after the call. */
 typedef void (*pgfeed_result_fn)(void *ctx, const PGresult *res);
 
-/* conninfo and hooks must outlive the feed. NULL on OOM. */
-struct pgfeed *pgfeed_new(const char *conninfo, const struct pgfeed_hooks *hooks);
+/* conninfo and hooks must outlive the feed; max_resume: the longest gap
+ * after the last block pushed that is still pushed (core/continuity.h).
+ * NULL on OOM. */
+struct pgfeed *pgfeed_new(const char *conninfo, const struct pgfeed_hooks *hooks, uint64_t max_resume);
 /* Starts connecting on cx's loop; the socket is adopted into vh, whose
  * protocol "zws-pg" is pgfeed_callback. */
 void pgfeed_start(struct pgfeed *f, struct lws_context *cx, struct lws_vhost *vh);
@@ -52,6 +63,12 @@ bool pgfeed_connected(const struct pgfeed *f);
  * the connection is lost. false on OOM: cb is not called. */
 bool pgfeed_query_take(struct pgfeed *f, const char *sql, int nparams, char *p0, char *p1,
 		       pgfeed_result_fn cb, void *ctx) __attribute__((warn_unused_result));
+
+/* Reads block num (not a push: for a client that resumes), after the
+ * queries queued before it; cb gets it later, never from inside this
+ * call. false on OOM: cb is not called. */
+bool pgfeed_read_block(struct pgfeed *f, uint64_t num, pgfeed_block_fn cb, void *ctx)
+	__attribute__((warn_unused_result));
 
 /* The raw-file protocol callback for the adopted libpq socket. */
 int pgfeed_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
