@@ -220,7 +220,9 @@ export class ZwsClient {
     this._ws = ws;
     ws.onopen = () => { if (this._ws === ws) this._sendResume(); };
     ws.onmessage = (ev) => { if (this._ws === ws) this._onMessage(ev.data); };
-    ws.onerror = () => {};
+    // A failed connection fires error, then close; Node 20's WebSocket
+    // fires only error, so error alone counts as the drop.
+    ws.onerror = () => { if (this._ws === ws) this._drop('connection failed'); };
     ws.onclose = (ev) => {
       if (this._ws === ws) this._dropped(`closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`);
     };

@@ -119,6 +119,24 @@ test('reconnects after each drop with the jittered backoff of the attempt', asyn
   assert.deepEqual(delays, [4, 8, 16, 25, 25, 25]);
 });
 
+test('a connection that fails with an error event and no close event is retried', async () => {
+  // Node 20's WebSocket reports a refused connection with error only.
+  let made = 0;
+  class ErrorOnly {
+    constructor() {
+      made++;
+      setTimeout(() => this.onerror?.({ type: 'error' }), 1);
+    }
+    send() {}
+    close() {}
+  }
+  const { seen, opts } = collect({ url: 'ws://127.0.0.1:1', WebSocket: ErrorOnly });
+  const client = new ZwsClient(opts).start();
+  await until('3 attempts', () => made >= 3);
+  client.close();
+  assert.equal(seen.states.find((s) => s.s === 'waiting').reason, 'connection failed');
+});
+
 test('the first Resume has no fromBlock; after a drop it resumes from the block after the last', async () => {
   const srv = await fakeZws((conn, text) => {
     conn.send(text);
