@@ -42,15 +42,17 @@ def follow(args, dt, page_url):
     with open(args.out, "a") as out:
         while not stopping:
             s = dt.evaluate(PAGE_STATE)
+            # Both lists may have grown since PAGE_STATE was read.
             if s and s["log"] > logged:
-                for line in dt.evaluate(f"window.followLog.slice({logged})"):
+                lines = dt.evaluate(f"window.followLog.slice({logged})")
+                for line in lines:
                     print(f"page: {line}", flush=True)
-                logged = s["log"]
+                logged += len(lines)
             if s and s["blocks"] > copied:
-                for n in dt.evaluate(f"window.followed.slice({copied})"):
-                    out.write(f"{n}\n")
+                blocks = dt.evaluate(f"window.followed.slice({copied})")
+                out.write("".join(f"{n}\n" for n in blocks))
                 out.flush()
-                copied = s["blocks"]
+                copied += len(blocks)
             if s and s["state"] == "subscribed" and not os.path.exists(args.ready):
                 open(args.ready, "w").close()
             if s and s["state"] == "failed":
