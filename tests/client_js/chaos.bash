@@ -79,5 +79,6 @@ chaos_run() {
 	# A block processed twice after the head would show up here.
 	sleep 1
 	chaos_check_sequence "$first" "$h"
+	# shellcheck disable=SC2034 # read by the test scripts
 	CHAOS_BLOCKS=$((h - first + 1))
 }

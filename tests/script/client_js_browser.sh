@@ -26,5 +26,6 @@ stack_spawn client python3 "$src/tests/client_js/browser_follow.py" --chromium "
 	--root "$src" --zws "$STACK_ZWS_URL" --out "$CHAOS_OUT" --ready "$CHAOS_READY" \
 	--screenshot "$shot" --log "$STACK_LOGS/chromium.log"
 chaos_run
+stack_stop client
 stack_finish
 stack_pass "headless Chromium processed blocks $((STACK_HEIGHT + 1))..$((STACK_HEIGHT + CHAOS_BLOCKS)) exactly once in order across 2 zws restarts and a zws-ingest outage of $CHAOS_INGEST_DOWN_BLOCKS blocks; screenshot $shot"

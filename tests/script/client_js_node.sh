@@ -19,5 +19,6 @@ CHAOS_READY=$STACK_LOGS/subscribed
 stack_spawn client node --experimental-websocket --no-warnings \
 	"$src/tests/client_js/follow.mjs" "$STACK_ZWS_URL" "$CHAOS_OUT" "$CHAOS_READY"
 chaos_run
+stack_stop client
 stack_finish
 stack_pass "the Node client processed blocks $((STACK_HEIGHT + 1))..$((STACK_HEIGHT + CHAOS_BLOCKS)) exactly once in order across 2 zws restarts and a zws-ingest outage of $CHAOS_INGEST_DOWN_BLOCKS blocks"

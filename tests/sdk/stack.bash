@@ -10,6 +10,7 @@
 #                       STACK_ZWS_URL, STACK_DB
 #   stack_check_alive   fail if a program exited (one stack_kill'ed is down on purpose)
 #   stack_kill NAME     SIGKILL the program started as NAME (lookup, ingest, zws)
+#   stack_stop NAME     SIGTERM it and wait (SIGKILL after 5 s)
 #   stack_start_ingest, stack_start_zws
 #                       start that program (again, after stack_kill: zws on
 #                       the same port, its log appended)
@@ -122,6 +123,21 @@ stack_index() {
 		[ "${stack_names[i]}" = "$1" ] && echo "$i" && return 0
 	done
 	return 1
+}
+
+stack_stop() {
+	local i pid
+	i=$(stack_index "$1") || stack_fail "stack_stop: no program $1"
+	pid=${stack_pids[i]}
+	[ "$pid" = - ] && return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	stack_pids[i]=-
 }
 
 stack_kill() {
