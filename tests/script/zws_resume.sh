@@ -79,6 +79,9 @@ OUT_FROM=$(head_block)
 sleep 2.5 # 25 blocks at the lookup, more than --live-distance 3
 ingest
 it_wait_sql "$DB" "SELECT max(block_num) >= $((OUT_FROM + 30)) FROM tx_blocks" t 60
+for _ in $(seq 100); do [ "$($BLOCKS "$T/plain.out" | tail -n1)" -ge $((OUT_FROM + 30)) ] && break; sleep 0.1; done
+cp "$T/plain.out" "$T/plain.snap"
+expect_run outage "$($BLOCKS "$T/plain.snap" | head -n1)" "$($BLOCKS "$T/plain.snap" | tail -n1)" "$T/plain.snap"
 grep -q "caught up blk=" "$T/zws1.log" || it_fail "no catch-up logged"
 it_log "$(grep -m1 "caught up blk=" "$T/zws1.log")"
 
@@ -145,7 +148,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 FIRST=$($BLOCKS "$T/plain.out" | head -n1)
-expect_run outage "$FIRST" "$($BLOCKS "$T/plain.out" | tail -n1)" "$T/plain.out"
+expect_run plain "$FIRST" "$($BLOCKS "$T/plain.out" | tail -n1)" "$T/plain.out"
 LIVE_FIRST=$($BLOCKS "$T/live.out" | head -n1)
 expect_run restart "$LIVE_FIRST" "$END" "$T/live.out" "$T/resumed.out"
 expect_run seam "$SEAM_FROM" "$END" "$T/seam.out"

@@ -126,6 +126,9 @@ static void block_read_done(void *ctx, uint64_t num, struct block *b, bool ran)
 {
 	struct zws *app = ctx;
 	if (b)
+		log_info("blk=%llu read for resuming clients (%zu replaying)", (unsigned long long)num,
+			 app->nreplaying);
+	if (b)
 		block_cache_put_take(&app->cache, b);
 	else if (ran)
 		block_cache_put_missing(&app->cache, num);
@@ -134,10 +137,13 @@ static void block_read_done(void *ctx, uint64_t num, struct block *b, bool ran)
 	schedule(app, 0);
 }
 
-/* Reads num and the next few not held, up to the head. */
+/* Reads num and the next few not held, up to the head. A block after the
+ * last one pushed is on its way through the live path (which fills the
+ * cache) once zws pushes: it is waited for, not read twice. */
 static void read_ahead(struct zws *app, uint64_t num)
 {
-	for (uint64_t n = num; n < num + REPLAY_READ_AHEAD && n <= app->head; n++) {
+	uint64_t last = app->fanned && app->fanned < app->head ? app->fanned : app->head;
+	for (uint64_t n = num; n < num + REPLAY_READ_AHEAD && n <= last; n++) {
 		if (block_cache_get(&app->cache, n) || block_cache_missing(&app->cache, n) ||
 		    block_cache_reading(&app->cache, n))
 			continue;

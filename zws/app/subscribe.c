@@ -291,7 +291,10 @@ static void resume_apply(struct session *s, const struct query *q, const bool *k
 		at += sub->kind == QUERY_EVENTLOG ? sub->naddresses : 0;
 	}
 	session_reply_text(s, text, len);
-	replay_start(s, q->has_from_block ? q->from_block : s->app->head + 1);
+	/* Without fromBlock: from the block after the last one pushed, so a
+	 * block announced but not yet pushed still reaches it. */
+	struct zws *app = s->app;
+	replay_start(s, q->has_from_block ? q->from_block : app->fanned ? app->fanned + 1 : app->head + 1);
 }
 
 /* ---- contract checks ---- */

@@ -294,7 +294,7 @@ static void announce(struct pgfeed *f, uint64_t num, bool live)
 	switch (st.action) {
 	case CONTINUITY_NONE:
 		if (st.first_waiting)
-			log_warn("blk=%llu is %llu blocks after the last block pushed (blk=%llu), more than "
+			log_info("blk=%llu is %llu blocks after the last block pushed (blk=%llu), more than "
 				 "--max-resume %llu; waiting for the next live block",
 				 (unsigned long long)num, (unsigned long long)(num - f->order.last),
 				 (unsigned long long)f->order.last, (unsigned long long)f->order.max_resume);

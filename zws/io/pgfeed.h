@@ -1,5 +1,6 @@
-/* zws's PostgreSQL connection: LISTENs on zws_block, reads each live
- * block ingest announces (block_read.h) and reports it through its hooks,
+/* zws's PostgreSQL connection: LISTENs on zws_block, reads each block to
+ * push (core/continuity.h: in order from the first live block, backfill
+ * included) and reports it through its hooks,
  * and runs other queries for its users (contract_store.h). libpq runs
  * non-blocking; its socket is watched by the lws loop through an adopted
  * dup() (lws closes what it adopts). Queries run one at a time in FIFO
