@@ -112,6 +112,7 @@ export class ZwsClient {
     this._from = o.fromBlock === undefined || o.fromBlock === null
       ? null : parseBlockNumber(o.fromBlock, 'fromBlock');
     this._processed = null;
+    this._firstSeen = null;
     this._queue = [];
     this._pumping = false;
     this._ws = null;
@@ -135,10 +136,20 @@ export class ZwsClient {
   /** The last block the application finished processing (a string), or null. */
   get lastBlock() { return this._processed === null ? null : String(this._processed); }
 
-  /** The block the next Resume would start from (a string), or null for "the next block". */
+  /**
+   * The first block the application has not processed (a string): pass it
+   * as fromBlock to a later client (after close(), a failure, a reload).
+   * null while the client knows no block (it would start with the next one).
+   */
   get nextBlock() {
-    const p = this._resumePoint();
-    return p === null ? null : String(p);
+    let n;
+    if (this._processed !== null) {
+      n = this._processed + 1n;
+      if (this._from !== null && this._from > n) n = this._from;
+    } else {
+      n = this._from ?? this._firstSeen;
+    }
+    return n === null ? null : String(n);
   }
 
   /** Opens the connection. Called by the iterator; call it yourself with onBlock. */
@@ -165,7 +176,15 @@ export class ZwsClient {
     this.start();
     return {
       next: () => this._iterNext(),
+      // Leaving the loop (break, return, throw) counts the block it was
+      // given as processed.
       return: () => {
+        const it = this._iter;
+        if (it.handed) {
+          const done = it.handed;
+          it.handed = null;
+          done(true);
+        }
         this.close();
         return Promise.resolve({ value: undefined, done: true });
       },
@@ -289,7 +308,6 @@ export class ZwsClient {
     this._answerTimer = null;
     this._subscribed = true;
     this._subscribedAt = Date.now();
-    this._from = this._sentFrom;
     this._armIdleTimer();
     this._setState('subscribed', { fromBlock: this._sentFrom === null ? null : String(this._sentFrom) });
   }
@@ -306,6 +324,7 @@ export class ZwsClient {
       return;
     }
     this._seen = n;
+    this._firstSeen ??= n;
     this._attempt = 0;
     this._queue.push({ block: { blockNum: msg.blockNum, values: msg.values ?? [] }, n });
     if (this._queue.length > this._opt.maxBuffered) {
@@ -439,7 +458,7 @@ export class ZwsClient {
   }
 
   // Runs an application callback; onBlock throwing stops the client (the
-  // block stays unprocessed: lastBlock/nextBlock tell where to start again).
+  // block stays unprocessed: nextBlock names it).
   async _guard(name, fn, fatal = false) {
     try {
       await fn();
@@ -447,7 +466,6 @@ export class ZwsClient {
     } catch (e) {
       const err = new ZwsError(`${name} threw: ${e?.message ?? e}`, { kind: 'application', cause: e });
       if (fatal) {
-        this._seen = this._processed;
         this._queue.length = 0;
         this._fail(err);
         return false;

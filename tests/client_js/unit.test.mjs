@@ -386,6 +386,34 @@ test('an application that falls behind maxBuffered is resumed from where its que
   assert.ok(seen.states.some((s) => s.s === 'waiting' && s.reason === 'application behind'));
 });
 
+test('close() with blocks still queued: nextBlock is the first block the application did not process', async () => {
+  const srv = await fakeZws((conn, text) => {
+    conn.send(text);
+    for (const n of [7, 9, 12, 15]) conn.send(notification(n));
+  });
+  let release;
+  const blocked = new Promise((r) => { release = r; });
+  const got = [];
+  const { opts } = collect({
+    url: srv.url,
+    onBlock: async (b) => {
+      got.push(b.blockNum);
+      if (b.blockNum === '9') await blocked;
+    },
+  });
+  const client = new ZwsClient(opts).start();
+  await until('4 blocks received', () => client.stats.connects === 1 && got.includes('9') &&
+    client._seen === 15n);
+  // 7 is processed, 9 is in the application's hands: resume at 8.
+  assert.equal(client.nextBlock, '8');
+  client.close();
+  release();
+  await until('block 9 processed', () => client.lastBlock === '9');
+  await srv.close();
+  assert.deepEqual(got, ['7', '9']);
+  assert.equal(client.nextBlock, '10');
+});
+
 test('onBlock throwing stops the client; nextBlock names the block to start again from', async () => {
   const srv = await fakeZws((conn, text) => {
     conn.send(text);
@@ -421,6 +449,8 @@ test('the async iterator yields each block once, in order, across a drop; break 
   await srv.close();
   assert.deepEqual(got, ['1', '2', '3', '4', '5', '6']);
   assert.equal(client.state, 'closed');
+  await until('block 6 counted', () => client.lastBlock === '6');
+  assert.equal(client.nextBlock, '7');
 });
 
 test('the async iterator throws the server\'s refusal', async () => {
