@@ -37,10 +37,27 @@ chaos_reached() {
 }
 
 chaos_produce() {
-	stack_spawn producer bash -c "while :; do
+	rm -f "$STACK_LOGS/stop-producing"
+	stack_spawn producer bash -c "while [ ! -e '$STACK_LOGS/stop-producing' ]; do
 		curl -sS -m 5 -X POST '$STACK_LOOKUP_URL/fake/produce' >/dev/null
 		sleep $CHAOS_INTERVAL
 	done"
+}
+
+# Stops production once no block request is under way (the head is final).
+chaos_stop_producing() {
+	local i pid
+	i=$(stack_index producer)
+	pid=${stack_pids[i]}
+	# Exiting now is what it should do: not a failure for stack_check_alive.
+	stack_pids[i]=-
+	touch "$STACK_LOGS/stop-producing"
+	stack_wait 20 "the producer did not stop" chaos_gone "$pid"
+	wait "$pid" 2>/dev/null || true
+}
+
+chaos_gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 # chaos_outage NAME BLOCKS: kills NAME, waits until BLOCKS more blocks were
@@ -73,7 +90,7 @@ chaos_run() {
 	chaos_outage zws "$CHAOS_ZWS_DOWN_BLOCKS"
 	chaos_outage zws "$CHAOS_ZWS_DOWN_BLOCKS"
 	chaos_outage ingest "$CHAOS_INGEST_DOWN_BLOCKS"
-	stack_kill producer
+	chaos_stop_producing
 	h=$(chaos_head)
 	stack_wait 60 "the client did not reach the head $h (it is at $(chaos_last))" chaos_reached "$h"
 	# A block processed twice after the head would show up here.
