@@ -5,7 +5,7 @@ with the zws URL and the contract in the query string, waits until the page
 says it subscribed, makes the fake lookup produce mainnet block 692365 and
 then one more block, reads the event table the page shows and saves a
 screenshot. Talks to Chromium over the DevTools protocol on a pipe
-(--remote-debugging-pipe), so it needs nothing beyond Python's standard
+(--remote-debugging-pipe, tests/browser/devtools.py), so it needs nothing beyond Python's standard
 library; real time passes, so the page's WebSocket behaves as it would for a
 user.
 
@@ -19,130 +19,17 @@ so a test CA signs both the page's and zws's (wss://) certificates.
 Prints one line per step; exits 1 with the reason when a check fails."""
 
 import argparse
-import base64
-import functools
-import http.server
 import json
 import os
-import select
-import ssl
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
+from devtools import WAIT_S, DevTools, Failure, chromium_argv, screenshot, serve_directory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAINNET_BLOCK = 692365
-WAIT_S = 30
-
-
-class Failure(Exception):
-    pass
-
-
-class DevTools:
-    """A DevTools protocol session over Chromium's debugging pipe: fd 3 is
-    Chromium's input, fd 4 its output, messages end with a NUL byte."""
-
-    def __init__(self, argv, log):
-        to_chrome_r, self.to_chrome = os.pipe()
-        self.from_chrome, from_chrome_w = os.pipe()
-
-        def wire_fds():
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
-
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                     preexec_fn=wire_fds, close_fds=False)
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self.buf = b""
-        self.next_id = 0
-        self.session = None
-        self.console = []
-
-    def _read_message(self, deadline):
-        while b"\0" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.from_chrome], [], [], left)[0]:
-                raise Failure("Chromium did not answer on the DevTools pipe")
-            chunk = os.read(self.from_chrome, 65536)
-            if not chunk:
-                raise Failure("Chromium closed the DevTools pipe (see chromium.log)")
-            self.buf += chunk
-        raw, self.buf = self.buf.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(self, method, params=None, session=True):
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params or {}}
-        if session and self.session:
-            msg["sessionId"] = self.session
-        os.write(self.to_chrome, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + WAIT_S
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise Failure(f"{method}: {reply['error']}")
-                return reply["result"]
-            self._event(reply)
-
-    def _event(self, msg):
-        method = msg.get("method")
-        if method == "Runtime.consoleAPICalled":
-            args = [a.get("value", a.get("description", "")) for a in msg["params"]["args"]]
-            self.console.append(" ".join(str(a) for a in args))
-        elif method == "Runtime.exceptionThrown":
-            self.console.append("exception: " + json.dumps(msg["params"]["exceptionDetails"]))
-
-    def evaluate(self, expression):
-        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            raise Failure(f"page script failed: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def close(self):
-        try:
-            self.call("Browser.close", session=False)
-        except (Failure, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.to_chrome)
-        os.close(self.from_chrome)
-
-
-def chromium_argv(path, profile, trust_spki=None):
-    trust = [f"--ignore-certificate-errors-spki-list={trust_spki}"] if trust_spki else []
-    return [path, *trust, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-extensions",
-            "--hide-scrollbars", "--window-size=1280,900", f"--user-data-dir={profile}",
-            "--remote-debugging-pipe", "about:blank"]
-
-
-def serve_page(cert=None, key=None):
-    """Serves this folder on a free 127.0.0.1 port, over TLS if cert and key
-    are given; returns the server."""
-    handler = functools.partial(QuietHandler, directory=HERE)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    if cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, fmt, *args):
-        pass
 
 
 def produce(lookup):
@@ -206,27 +93,8 @@ def check_mainnet_rows(rows, expected):
         raise Failure(f"block {MAINNET_BLOCK}: epoch row is {header}")
 
 
-def screenshot(dt, path):
-    metrics = dt.call("Page.getLayoutMetrics")
-    size = metrics.get("cssContentSize") or metrics["contentSize"]
-    clip = {"x": 0, "y": 0, "width": max(1280, size["width"]), "height": size["height"],
-            "scale": 1}
-    shot = dt.call("Page.captureScreenshot",
-                   {"format": "png", "clip": clip, "captureBeyondViewport": True})
-    with open(path, "wb") as f:
-        f.write(base64.b64decode(shot["data"]))
-
-
 def run(args, dt, page_url):
-    target = next((t for t in dt.call("Target.getTargets", session=False)["targetInfos"]
-                   if t["type"] == "page"), None)
-    if not target:
-        raise Failure("Chromium opened no page")
-    dt.session = dt.call("Target.attachToTarget",
-                         {"targetId": target["targetId"], "flatten": True},
-                         session=False)["sessionId"]
-    dt.call("Page.enable")
-    dt.call("Runtime.enable")
+    dt.attach_page()
     dt.call("Page.navigate", {"url": page_url})
     print(f"browser: opened {page_url}", flush=True)
 
@@ -276,7 +144,7 @@ def main():
         # Chromium starts before the page server's thread: the child setup
         # between fork and exec must not run beside other threads.
         dt = DevTools(chromium_argv(args.chromium, profile, args.trust_spki), log)
-        server = serve_page(args.https_cert, args.https_key)
+        server = serve_directory(HERE, args.https_cert, args.https_key)
         scheme = "https" if args.https_cert else "http"
         page_url = (f"{scheme}://127.0.0.1:{server.server_address[1]}/index.html"
                     f"?ws={args.zws}&contract={args.contract}")
