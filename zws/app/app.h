@@ -29,6 +29,7 @@ struct contract_lookup;
 struct contracts;
 struct listener;
 struct peers;
+struct rpc;
 struct session_hooks;
 
 /* EventLog addresses one connection may have checked per minute, per
@@ -42,6 +43,7 @@ struct zws {
 	struct pgfeed *feed;
 	struct contract_lookup *lookup;
 	struct contracts *contracts; /* EventLog contract checks */
+	struct rpc *rpc;          /* JSON-RPC reads (rpc.h) */
 	struct listener *listener;
 	struct pgfeed_hooks feed_hooks;
 	struct listener_hooks listener_hooks;

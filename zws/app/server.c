@@ -19,6 +19,7 @@
 #include "handshake.h"
 #include "log.h"
 #include "peers.h"
+#include "rpc.h"
 #include "pgfeed.h"
 #include "session.h"
 #include "subscribe.h"
@@ -199,6 +200,7 @@ static void feed_block(void *ctx, const struct block *b)
 	for (size_t i = 0; i < b->events.count; i++)
 		contracts_learn(app->contracts, b->events.groups[i]->key.key);
 	fanout_block(app, b);
+	rpc_learn_block(app->rpc, b);
 }
 
 static bool build_errors(struct zws *app)
@@ -243,6 +245,7 @@ static int run_loop(struct zws *app, struct evloop *loop)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pgfeed_start(app->feed, app->context, app->vhost);
+	rpc_start(app->rpc);
 	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
 	while (!app->done && evloop_run_once(loop, app->context))
 		;
@@ -258,11 +261,13 @@ static void app_free(struct zws *app, struct evloop *loop)
 		contracts_stop(app->contracts);
 	}
 	pgfeed_stop(app->feed);
+	rpc_stop(app->rpc);
 	if (app->context)
 		evloop_destroy_context(loop, app->context);
 	evloop_free(loop);
 	signal_context = NULL;
 	pgfeed_free(app->feed);
+	rpc_free(app->rpc);
 	contracts_free(app->contracts);
 	contract_lookup_free(app->lookup);
 	peers_free(app->peers);
@@ -287,6 +292,7 @@ static bool make_adapters(struct zws *app)
 		return false;
 	}
 	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks)) ||
+	    !(app->rpc = rpc_new(app)) ||
 	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, app->cfg->lookup_timeout_ms))) {
 		log_error("out of memory");
 		return false;

@@ -38,6 +38,11 @@ static const char usage[] =
 	"  --ping-after S         ping a client silent for S seconds (default 30)\n"
 	"  --drop-after S         close a client silent for S seconds, more than\n"
 	"                         --ping-after (default 70)\n"
+	"  --max-query-blocks N   blocks one GetEventLogs call may span\n"
+	"                         (env ZWS_MAX_QUERY_BLOCKS, default 1000)\n"
+	"  --max-query-logs N     event logs one GetEventLogs call may return;\n"
+	"                         more is an error (env ZWS_MAX_QUERY_LOGS,\n"
+	"                         default 10000)\n"
 	"  --workers N            processes sharing the port (default 1)\n"
 	"  --event-loop LOOP      poll or libev (env ZWS_EVENT_LOOP,\n"
 	"                         default libev)\n"
@@ -81,7 +86,7 @@ static bool known_option(const char *name)
 	static const char *const names[] = {
 		"db", "host", "port", "lookup", "max-addresses", "max-total-addresses", "max-message", "rate-limit",
 		"max-queue", "lookup-timeout-ms", "ping-after", "drop-after", "workers", "event-loop",
-		"log-level",
+		"log-level", "max-query-blocks", "max-query-logs",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], name) == 0)
@@ -100,6 +105,8 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->rate_limit = 20;
 	cfg->queue_max = 8;
 	cfg->workers = 1;
+	cfg->max_query_blocks = 1000;
+	cfg->max_query_logs = 10000;
 	cfg->lookup_timeout_ms = 3000;
 	cfg->ping_after_s = 30;
 	cfg->drop_after_s = 70;
@@ -157,6 +164,10 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = parse_uint(value, 2, 86400, &v) && ((cfg->drop_after_s = (unsigned)v), true);
 	else if (strcmp(name, "workers") == 0)
 		ok = parse_uint(value, 1, 64, &v) && ((cfg->workers = (unsigned)v), true);
+	else if (strcmp(name, "max-query-blocks") == 0)
+		ok = parse_uint(value, 1, 1000000, &v) && ((cfg->max_query_blocks = (unsigned)v), true);
+	else if (strcmp(name, "max-query-logs") == 0)
+		ok = parse_uint(value, 1, 1000000, &v) && ((cfg->max_query_logs = (unsigned)v), true);
 	else if (strcmp(name, "event-loop") == 0)
 		ok = parse_event_loop(value, &cfg->event_loop);
 	else if (strcmp(name, "log-level") == 0)
@@ -175,7 +186,8 @@ static bool apply_env(struct zws_config *cfg, const char *(*env)(const char *), 
 {
 	static const struct { const char *var, *flag; } vars[] = {
 		{ "ZWS_DB", "db" }, { "ZWS_PORT", "port" }, { "ZWS_LOOKUP", "lookup" },
-		{ "ZWS_EVENT_LOOP", "event-loop" },
+		{ "ZWS_EVENT_LOOP", "event-loop" }, { "ZWS_MAX_QUERY_BLOCKS", "max-query-blocks" },
+		{ "ZWS_MAX_QUERY_LOGS", "max-query-logs" },
 	};
 	for (size_t i = 0; env && i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = env(vars[i].var);

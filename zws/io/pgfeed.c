@@ -297,8 +297,11 @@ static void listen_done(void *ctx, const PGresult *res)
 	struct pgfeed *f = ctx;
 	if (!res)
 		return;
-	log_info("PostgreSQL %s; listening on %s", f->outage_logged ? "reconnected" : "connected",
-		 SCHEMA_NOTIFY_CHANNEL);
+	if (f->hooks->block)
+		log_info("PostgreSQL %s; listening on %s", f->outage_logged ? "reconnected" : "connected",
+			 SCHEMA_NOTIFY_CHANNEL);
+	else
+		log_info("PostgreSQL %s for queries", f->outage_logged ? "reconnected" : "connected");
 	f->outage_logged = false;
 	f->backoff_ms = 0;
 	f->hooks->ready(f->hooks->ctx);
@@ -467,8 +470,11 @@ static void connected(struct pgfeed *f)
 		return;
 	}
 	f->state = PGFEED_READY;
-	if (!enqueue(f, "LISTEN " SCHEMA_NOTIFY_CHANNEL, 0, NULL, NULL, listen_done, f, true) ||
-	    !enqueue(f, session_sql, 0, NULL, NULL, NULL, NULL, true))
+	/* A feed for queries only LISTENs to nothing: it is ready once its
+	 * session is set up. */
+	bool listens = f->hooks->block != NULL;
+	if ((listens && !enqueue(f, "LISTEN " SCHEMA_NOTIFY_CHANNEL, 0, NULL, NULL, listen_done, f, true)) ||
+	    !enqueue(f, session_sql, 0, NULL, NULL, listens ? NULL : listen_done, f, true))
 		connection_lost(f, "out of memory", false);
 	else
 		send_next(f);

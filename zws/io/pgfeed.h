@@ -25,7 +25,8 @@ struct pgfeed_hooks {
 	void *ctx;
 	/* LISTEN is active: after the first connect and every reconnect. */
 	void (*ready)(void *ctx);
-	/* A live block, read; lent for the call. */
+	/* A live block, read; lent for the call. NULL: the feed runs
+	 * queries only (pgfeed_query_take) and LISTENs to nothing. */
 	void (*block)(void *ctx, const struct block *b);
 };
 
