@@ -20,6 +20,7 @@
 #include "log.h"
 #include "peers.h"
 #include "rpc.h"
+#include "rpc_http.h"
 #include "pgfeed.h"
 #include "session.h"
 #include "subscribe.h"
@@ -121,6 +122,20 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_USER: /* begin_shutdown */
 		if (s && s->app)
 			session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+		return 0;
+	/* HTTP: POST / is a JSON-RPC read (rpc_http.h). */
+	case LWS_CALLBACK_HTTP:
+		if (rpc_http_wants(wsi, in))
+			return rpc_http_begin(app, wsi);
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	case LWS_CALLBACK_HTTP_BODY:
+		return rpc_http_body(wsi, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		return rpc_http_body_done(wsi);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return rpc_http_writeable(wsi);
+	case LWS_CALLBACK_CLOSED_HTTP:
+		rpc_http_closed(wsi);
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (stop_requested && !app->stopping)

@@ -434,6 +434,16 @@ void rpc_batch_clear(struct rpc_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void rpc_not_rpc_json(struct buf *out, const char *text, size_t len)
+{
+	struct json_object *doc = parse_json(text, len);
+	if (doc)
+		rpc_error_json(out, "null", RPC_INVALID_REQUEST, "not a JSON-RPC 2.0 request");
+	else
+		rpc_error_json(out, "null", RPC_PARSE_ERROR, "the request is not valid JSON");
+	json_object_put(doc);
+}
+
 /* ---- responses ---- */
 
 void rpc_result_json(struct buf *out, const char *id, const char *result, size_t len)

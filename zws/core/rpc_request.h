@@ -85,6 +85,10 @@ enum rpc_parse_result {
 enum rpc_parse_result rpc_parse(const char *text, size_t len, const struct rpc_limits *lim,
 				struct rpc_batch *out) __attribute__((warn_unused_result));
 void rpc_batch_clear(struct rpc_batch *b);
+/* The one error a message that is not JSON-RPC gets where only JSON-RPC
+ * is spoken (HTTP POST): -32700 for text that is not JSON, else -32600,
+ * with id null, appended to out. */
+void rpc_not_rpc_json(struct buf *out, const char *text, size_t len);
 
 /* The method's name as the lookup spells it. */
 const char *rpc_method_name(enum rpc_method m);
