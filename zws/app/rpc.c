@@ -60,7 +60,7 @@ static const char events_sql[] =
 	"  AND e.address IN (SELECT json_array_elements_text(q.j->'addresses') COLLATE \"C\")"
 	"  AND e.success"
 	"  AND (q.j->'names' IS NULL OR e.event_name IN (SELECT json_array_elements_text(q.j->'names')))"
-	"  ORDER BY e.block_num, e.tx_position, e.log_index LIMIT (q.j->>'limit')::int) e ON true"
+	"  ORDER BY e.block_num, e.tx_position, e.log_index LIMIT ($1::json->>'limit')::int) e ON true"
 	" ORDER BY e.block_num, e.tx_position, e.log_index";
 
 struct recent_block {
@@ -532,18 +532,18 @@ static const char *query_for(const struct rpc_call *c, unsigned max_logs, int *n
 static bool from_memory(struct rpc_job *j, size_t i)
 {
 	const struct rpc_call *c = &j->batch.calls[i];
-	if (c->method != RPC_GET_TX_BLOCK && c->method != RPC_GET_TRANSACTIONS_FOR_TX_BLOCK &&
-	    c->method != RPC_GET_TRANSACTIONS_FOR_TX_BLOCK_EX)
+	/* The Ex form needs the block's count of transactions: not kept. */
+	if (c->method != RPC_GET_TX_BLOCK && c->method != RPC_GET_TRANSACTIONS_FOR_TX_BLOCK)
 		return false;
 	const struct recent_block *b = recent(j->rpc, c->block);
 	if (!b)
 		return false;
+	log_debug("%s blk=%llu answered from memory", rpc_method_name(c->method),
+		  (unsigned long long)c->block);
 	if (c->method == RPC_GET_TX_BLOCK) {
 		answer_result(j, i, b->tx_block, strlen(b->tx_block));
 		return true;
 	}
-	if (c->method == RPC_GET_TRANSACTIONS_FOR_TX_BLOCK_EX)
-		return false; /* needs the block's count of transactions */
 	answer_hashes(j, i, b->tx_hashes, 1);
 	return true;
 }
