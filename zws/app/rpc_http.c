@@ -57,6 +57,8 @@ bool rpc_http_wants(struct lws *wsi, const char *uri)
 
 int rpc_http_begin(struct zws *app, struct lws *wsi)
 {
+	if (of(wsi))
+		return -1; /* a request while the last is answered: one at a time */
 	struct rpc_http *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -1;
