@@ -340,6 +340,13 @@ check(status == 200 and json.loads(text)["error"]["code"] == -32600, "a subscrip
 status, text = post("http://127.0.0.1:%d/" % ZWS_PORT, request("GetTxBlock", ["1" * 5000]))
 check(status == 413 and "--max-message" in text, "an oversized POST: %d %r" % (status, text))
 
+# A body without a length (chunked) is refused, not waited for.
+raw = socket.create_connection(("127.0.0.1", ZWS_PORT), timeout=10)
+raw.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n[1,2]\r\n")
+head = raw.recv(4096).decode()
+check(head.startswith("HTTP/1.1 411") and "Content-Length" in head, "a chunked POST: %r" % head[:200])
+raw.close()
+
 # ---- GetEventLogs ----
 def expected_logs(lo, hi, addresses=None, names=None):
     out = []

@@ -50,6 +50,8 @@ static void http_free(struct rpc_http *h)
 	free(h);
 }
 
+static void deliver(void *owner, const char *text, size_t len);
+
 bool rpc_http_wants(struct lws *wsi, const char *uri)
 {
 	return lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 && uri && strcmp(uri, "/") == 0;
@@ -64,16 +66,21 @@ int rpc_http_begin(struct zws *app, struct lws *wsi)
 		return -1;
 	*h = (struct rpc_http){ .app = app, .wsi = wsi, .state = RPC_HTTP_READING, .status = HTTP_STATUS_OK };
 	lws_set_opaque_user_data(wsi, h);
+	if (!lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH)) {
+		/* A body without a length (chunked) would never be complete. */
+		static const char err[] = "{\"id\":null,\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+					  "\"message\":\"a JSON-RPC POST needs a Content-Length\"}}";
+		h->status = HTTP_STATUS_LENGTH_REQUIRED;
+		deliver(h, err, sizeof(err) - 1);
+	}
 	return 0;
 }
 
 int rpc_http_body(struct lws *wsi, const void *in, size_t len)
 {
 	struct rpc_http *h = of(wsi);
-	if (!h)
-		return 0; /* not ours */
-	if (h->state != RPC_HTTP_READING)
-		return -1;
+	if (!h || h->state != RPC_HTTP_READING)
+		return 0; /* not ours, or already answered (a body without a length) */
 	if (h->body.len + len > h->app->cfg->max_message)
 		h->too_big = true;
 	else
@@ -166,8 +173,11 @@ int rpc_http_writeable(struct lws *wsi)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
+	/* After an error status the rest of what the client sent is not
+	 * trusted to be a next request. */
+	bool keep = h->status == HTTP_STATUS_OK || h->status == HTTP_STATUS_NO_CONTENT;
 	http_free(h);
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return !keep || lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 void rpc_http_closed(struct lws *wsi)
