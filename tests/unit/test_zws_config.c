@@ -19,6 +19,10 @@ static const char *some_env(const char *name)
 		return "http://127.0.0.1:4201";
 	if (strcmp(name, "ZWS_EVENT_LOOP") == 0)
 		return "poll";
+	if (strcmp(name, "ZWS_MAX_QUERY_BLOCKS") == 0)
+		return "50";
+	if (strcmp(name, "ZWS_MAX_QUERY_LOGS") == 0)
+		return "70";
 	return NULL;
 }
 
@@ -50,6 +54,9 @@ static const struct config_case cases[] = {
 	{ { "--db", "garbage" }, CONFIG_ERROR,
 	  "--db (ZWS_DB): missing \"=\" after \"garbage\"" },
 	{ { "--db", "postgresql://zws@db:5432/zws" }, CONFIG_OK, NULL },
+	{ { "--db", "dbname=x", "--max-query-blocks", "0" }, CONFIG_ERROR, "--max-query-blocks" },
+	{ { "--db", "dbname=x", "--max-query-logs", "many" }, CONFIG_ERROR, "--max-query-logs" },
+	{ { "--db", "dbname=x", "--max-query-blocks", "100", "--max-query-logs", "5" }, CONFIG_OK, NULL },
 };
 
 Test(zws_config, table)
@@ -83,6 +90,8 @@ Test(zws_config, defaults)
 	cr_expect_eq(cfg.max_message, 16384);
 	cr_expect_eq(cfg.rate_limit, 20);
 	cr_expect_eq(cfg.workers, 1);
+	cr_expect_eq(cfg.max_query_blocks, 1000);
+	cr_expect_eq(cfg.max_query_logs, 10000);
 	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBEV);
 	cr_expect_eq(cfg.log_level, LOG_LEVEL_INFO);
 }
@@ -114,6 +123,8 @@ Test(zws_config, environment_then_flags)
 	cr_expect_eq(cfg.rate_limit, 50);
 	cr_expect_eq(cfg.max_message, 4096);
 	cr_expect_eq(cfg.event_loop, ZWS_LOOP_POLL);
+	cr_expect_eq(cfg.max_query_blocks, 50);
+	cr_expect_eq(cfg.max_query_logs, 70);
 	char *argv2[] = { "zws" };
 	cr_assert_eq(zws_config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
 	cr_expect_eq(cfg.port, 5000);
@@ -124,7 +135,8 @@ Test(zws_config, usage_names_every_flag)
 	static const char *flags[] = { "--db", "--host", "--port", "--lookup", "--max-addresses", "--max-total-addresses",
 				       "--max-message", "--rate-limit", "--max-queue", "--workers",
 				       "--lookup-timeout-ms", "--ping-after", "--drop-after", "--log-level", "--event-loop", "ZWS_DB", "ZWS_PORT",
-				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP" };
+				       "ZWS_LOOKUP", "ZWS_EVENT_LOOP", "--max-query-blocks", "--max-query-logs",
+				       "ZWS_MAX_QUERY_BLOCKS", "ZWS_MAX_QUERY_LOGS" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(zws_config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }
