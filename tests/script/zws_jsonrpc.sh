@@ -20,7 +20,13 @@ PIDS+=($!)
 for _ in $(seq 200); do grep -q "zws listening" "$T/zws.log" && break; sleep 0.05; done
 grep -q "zws listening" "$T/zws.log" || it_fail "zws did not start"
 
-ZWS_PORT=$ZPORT FAKE_URL=$FAKE_URL DB=$DB timeout 300 python3 "$(dirname "$0")/zws_jsonrpc.py" ||
+# The same server with the default rate limit's little brother.
+ZPORT2=$(it_free_port)
+"$ZWS_BIN_DIR/zws" --db "$DB" --host 127.0.0.1 --port "$ZPORT2" --rate-limit 2/s >"$T/zws-rate.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 200); do grep -q "zws listening" "$T/zws-rate.log" && break; sleep 0.05; done
+
+ZWS_PORT=$ZPORT ZWS_RATE_PORT=$ZPORT2 FAKE_URL=$FAKE_URL DB=$DB timeout 300 python3 "$(dirname "$0")/zws_jsonrpc.py" ||
 	it_fail "JSON-RPC checks failed"
 grep -q "GetTxBlock blk=[0-9]* answered from memory" "$T/zws.log" ||
 	it_fail "no recent block was answered from memory"
