@@ -472,12 +472,38 @@ for n in seen_blocks:
     same_as_lookup("GetTxBlock", [str(n)])
     same_as_lookup("GetTransactionsForTxBlock", [str(n)])
 # ---- the rate limit is shared with subscription queries ----
+# 30 messages in one write to a server allowing 1 a second: the first is
+# answered, the second gets the one rate-limit error.
 limited = WS(int(os.environ["ZWS_RATE_PORT"]))
-for i in range(5):
-    limited.send(request("GetNumTxBlocks", [], i) if i % 2 == 0 else '{"query":"NewBlock"}')
-got = [limited.recv() for _ in range(3)]
-check(json.loads(got[0])["id"] == 0 and got[1] == '{"query":"NewBlock"}'
-      and got[2] == '{"type":"Error","error":"rate limit exceeded (limit 2 queries per second)"}',
+frames = []
+for i in range(30):
+    text = request("GetNumTxBlocks", [], i) if i % 2 == 0 else '{"query":"NewBlock"}'
+    frames.append(bytes([0x81, 0x80 | len(text)]) + b"\0\0\0\0" + text.encode())
+limited.s.sendall(b"".join(frames))
+# (The answer waits for the database; the error does not.)
+got = sorted(limited.recv() for _ in range(2))
+check(got[0].startswith('{"id":0,"jsonrpc":"2.0","result":"')
+      and got[1] == '{"type":"Error","error":"rate limit exceeded (limit 1 queries per second)"}',
       "rate limit: %r" % got)
-check(limited.silent(0.5), "messages over the rate limit were answered")
+
+# ---- a block of 5,001 transactions: the Ex methods' three pages ----
+paged_port, paged_url = int(os.environ["ZWS_PAGED_PORT"]), os.environ["PAGED_URL"]
+paged = WS(paged_port)
+for method, params in (("GetTransactionsForTxBlock", ["700001"]),
+                       ("GetTransactionsForTxBlockEx", ["700001", "0"]),
+                       ("GetTransactionsForTxBlockEx", ["700001", "1"]),
+                       ("GetTransactionsForTxBlockEx", ["700001", "2"]),
+                       ("GetTransactionsForTxBlockEx", ["700001", "3"]),
+                       ("GetTxnBodiesForTxBlockEx", ["700001", "0"]),
+                       ("GetTxnBodiesForTxBlockEx", ["700001", "2"]),
+                       ("GetTxnBodiesForTxBlockEx", ["700001", "3"])):
+    body = request(method, params)
+    want = outcome(post(paged_url + "/", body)[1])
+    paged.send(body)
+    got = outcome(paged.recv())
+    check(got == want, "%s %s: zws %.200s, lookup %.200s" % (method, params, got, want))
+paged.send(request("GetTxnBodiesForTxBlock", ["700001"]))
+got = outcome(paged.recv())
+check(got[0] == "error" and got[1] == -32602 and "5001 transactions" in got[2]
+      and "GetTxnBodiesForTxBlockEx" in got[2], "bodies of a paged block at once: %r" % (got,))
 print("%d checks passed" % checks)
