@@ -489,9 +489,10 @@ static void connect_step(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	if (f->state == PGFEED_DOWN) {
-		/* Named, so pg_stat_activity tells zws's connection apart. */
+		/* Named, so pg_stat_activity tells zws's connection (and its
+		 * query connections, "zws-query") apart. */
 		static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
-		const char *const values[] = { f->conninfo, "zws", NULL };
+		const char *const values[] = { f->conninfo, f->hooks->block ? "zws" : "zws-query", NULL };
 		f->conn = PQconnectStartParams(keys, values, 1);
 		if (!f->conn || PQstatus(f->conn) == CONNECTION_BAD) {
 			lost_with_pq_error(f, false);
