@@ -78,10 +78,14 @@ for spec in "ws://127.0.0.1:$zport txblock-recent" "http://127.0.0.1:$lport txbl
 	results+=("$(run $spec)")
 	echo "${results[-1]}" >&2
 done
-epochs=$(grep -c '"received"' "$work/subscribers.log" || true)
-missed=$(grep '"received"' "$work/subscribers.log" | python3 -c '
+ready=$(grep -m1 "^ready" "$work/subscribers.log")
+summary=$(grep '"received"' "$work/subscribers.log" | python3 -c '
 import json, sys
-print(sum(1 for l in sys.stdin if json.loads(l)["received"] < json.loads(l)["expected"]))')
+e = [json.loads(l) for l in sys.stdin]
+lat = sorted(x["p99_ms"] for x in e if x.get("p99_ms") is not None)
+print("%d blocks pushed during the run; per block, received %d to %d of %d expected" % (
+    len(e), min(x["received"] for x in e), max(x["received"] for x in e), max(x["expected"] for x in e)))')
+grep -c "dropped" "$work/zws.log" >&2 || true
 
 echo "| call ($connections connections, $subscribers subscribers, a block a second) | server | calls/s | p50 ms | p99 ms | errors |"
 echo "|---|---|---|---|---|---|"
@@ -96,4 +100,4 @@ print("| %s | %s | %s | %s | %s | %d |" % (names[r["call"]], server, r["calls_pe
 ' "$r"
 done
 echo
-echo "Subscribers: $epochs blocks pushed during the run, $missed of them missed by some subscriber."
+echo "Subscribers ($ready subscribed, failed): $summary."
