@@ -135,6 +135,33 @@ def zws_blocks():
           + json.dumps('Evil\u0000"\\\nName\u00e9', ensure_ascii=False)[1:-1])
 
 
+def rpc_requests():
+    def req(i, method, params=None):
+        r = {"jsonrpc": "2.0", "id": i, "method": method}
+        if params is not None:
+            r["params"] = params
+        return r
+    reqs = {
+        "txblock": req(1, "GetTxBlock", ["692365"]),
+        "latest": req("a", "GetLatestTxBlock", [""]),
+        "bodies-ex": req(None, "GetTxnBodiesForTxBlockEx", ["692365", "0"]),
+        "txn": req({"k": 1}, "GetTransaction", ["0x" + "ab" * 32]),
+        "eventlogs": req(2, "GetEventLogs", [{"fromBlock": "1", "toBlock": 100,
+                                             "addresses": [ADDR_HEX, ADDR_B32, ADDR_HEX[2:]],
+                                             "eventNames": ["Transfer", "Evil\u0000Name"]}]),
+        "info": req(3, "GetServerInfo"),
+        "unknown": req(4, "eth_getLogs", []),
+    }
+    for name, r in reqs.items():
+        write("zws_rpc_request", name, json.dumps(r))
+    write("zws_rpc_request", "batch", json.dumps([reqs["txblock"], 5, {"jsonrpc": "2.0", "method": "GetNumTxBlocks"}]))
+    write("zws_rpc_request", "broken", '{"jsonrpc":"2.0","id":1,"method":')
+    body = json.loads(fixture("GetTransaction_payment"))["result"]
+    del body["receipt"]
+    write("zws_rpc_request", "body", json.dumps(body, separators=(",", ":")))
+    write("zws_rpc_request", "hashes", json.dumps(result("GetTransactionsForTxBlock"), separators=(",", ":")))
+
+
 def urls():
     for name, u in [("http", "http://127.0.0.1:4201"), ("https-path", "https://api.zilliqa.com/rpc?x=1"),
                     ("ipv6", "http://[::1]:4201/")]:
@@ -199,6 +226,7 @@ def sessions():
 
 
 if __name__ == "__main__":
-    for f in (queries, addresses, payloads, contract_checks, rpc, jraw, blocks, zws_blocks, urls, sessions):
+    for f in (queries, addresses, payloads, contract_checks, rpc, jraw, blocks, zws_blocks, rpc_requests, urls,
+              sessions):
         f()
     sys.exit(0)

@@ -160,7 +160,9 @@ Test(protocol, queries_and_exact_errors, .timeout = 60)
 	it_stack_start(&s, &o);
 	struct it_ws *ws = connect_ws(&s);
 	ask_error(ws, "hello", "invalid query field");
-	ask_error(ws, "[1]", "invalid query field");
+	/* An array is a JSON-RPC batch (docs/protocol.md, "Reading the chain"). */
+	ask(ws, "[1]", "[{\"id\":null,\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+		       "\"message\":\"a request must be a JSON object\"}}]");
 	ask_error(ws, "{\"query\":\"Blocks\"}", "invalid query field");
 	ask_error(ws, "{\"query\":\"EventLog\"}", "invalid addresses field");
 	ask_error(ws, "{\"query\":\"EventLog\",\"addresses\":[]}", "invalid addresses field");

@@ -21,6 +21,10 @@ static const char *some_env(const char *name)
 		return "poll";
 	if (strcmp(name, "ZWS_MAX_NEGATIVE_CACHE") == 0)
 		return "5000";
+	if (strcmp(name, "ZWS_MAX_QUERY_BLOCKS") == 0)
+		return "50";
+	if (strcmp(name, "ZWS_MAX_QUERY_LOGS") == 0)
+		return "70";
 	return NULL;
 }
 
@@ -74,6 +78,9 @@ static const struct config_case cases[] = {
 	{ { "--db", "dbname=x", "--allow-origin", "https://a.example," }, CONFIG_ERROR, "--allow-origin" },
 	{ { "--db", "dbname=x", "--allow-origin", "" }, CONFIG_ERROR, "--allow-origin" },
 	{ { "--db", "dbname=x", "--healthy-block-age", "0" }, CONFIG_ERROR, "--healthy-block-age" },
+	{ { "--db", "dbname=x", "--max-query-blocks", "0" }, CONFIG_ERROR, "--max-query-blocks" },
+	{ { "--db", "dbname=x", "--max-query-logs", "many" }, CONFIG_ERROR, "--max-query-logs" },
+	{ { "--db", "dbname=x", "--max-query-blocks", "100", "--max-query-logs", "5" }, CONFIG_OK, NULL },
 };
 
 Test(zws_config, table)
@@ -108,6 +115,8 @@ Test(zws_config, defaults)
 	cr_expect_eq(cfg.max_message, 16384);
 	cr_expect_eq(cfg.rate_limit, 20);
 	cr_expect_eq(cfg.workers, 1);
+	cr_expect_eq(cfg.max_query_blocks, 1000);
+	cr_expect_eq(cfg.max_query_logs, 10000);
 	cr_expect_eq(cfg.event_loop, ZWS_LOOP_LIBEV);
 	cr_expect_eq(cfg.log_level, LOG_LEVEL_INFO);
 	cr_expect_eq(cfg.drain_s, 10);
@@ -196,6 +205,8 @@ Test(zws_config, environment_then_flags)
 	cr_expect_eq(cfg.max_message, 4096);
 	cr_expect_eq(cfg.event_loop, ZWS_LOOP_POLL);
 	cr_expect_eq(cfg.max_negative_cache, 5000);
+	cr_expect_eq(cfg.max_query_blocks, 50);
+	cr_expect_eq(cfg.max_query_logs, 70);
 	char *argv2[] = { "zws" };
 	cr_assert_eq(zws_config_parse(&cfg, 1, argv2, some_env, err, sizeof(err)), CONFIG_OK);
 	cr_expect_eq(cfg.port, 5000);
@@ -212,7 +223,8 @@ Test(zws_config, usage_names_every_flag)
 				       "--tls-cert", "--tls-key", "ZWS_TLS_CERT", "ZWS_TLS_KEY",
 				       "--max-clients", "ZWS_MAX_CLIENTS",
 				       "--max-clients-per-ip", "ZWS_MAX_CLIENTS_PER_IP", "--allow-origin",
-				       "ZWS_ALLOW_ORIGIN", "--healthy-block-age", "ZWS_HEALTHY_BLOCK_AGE" };
+				       "ZWS_ALLOW_ORIGIN", "--healthy-block-age", "ZWS_HEALTHY_BLOCK_AGE",
+				       "--max-query-blocks", "--max-query-logs", "ZWS_MAX_QUERY_BLOCKS", "ZWS_MAX_QUERY_LOGS" };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cr_expect(strstr(zws_config_usage(), flags[i]), "%s missing from --help", flags[i]);
 }

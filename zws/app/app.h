@@ -35,6 +35,7 @@ struct contract_lookup;
 struct contracts;
 struct listener;
 struct peers;
+struct rpc;
 struct session_hooks;
 
 /* EventLog addresses one connection may have checked per minute, per
@@ -48,6 +49,7 @@ struct zws {
 	struct pgfeed *feed;
 	struct contract_lookup *lookup;
 	struct contracts *contracts; /* EventLog contract checks */
+	struct rpc *rpc;          /* JSON-RPC reads (rpc.h) */
 	struct listener *listener;
 	struct pgfeed_hooks feed_hooks;
 	struct listener_hooks listener_hooks;

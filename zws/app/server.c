@@ -23,6 +23,8 @@
 #include "http_routes.h"
 #include "log.h"
 #include "peers.h"
+#include "rpc.h"
+#include "rpc_http.h"
 #include "pgfeed.h"
 #include "replay.h"
 #include "session.h"
@@ -183,7 +185,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(app, wsi);
+	/* HTTP: POST / is a JSON-RPC read (rpc_http.h); GET serves the
+	 * health, metrics and status routes (http_routes.h). */
 	case LWS_CALLBACK_HTTP:
+		if (rpc_http_wants(wsi, in))
+			return rpc_http_begin(app, wsi);
 		return http_routes_serve(app, wsi, in);
 	case LWS_CALLBACK_ESTABLISHED:
 		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
@@ -205,6 +211,15 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_USER: /* begin_shutdown */
 		if (s && s->app)
 			session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		return rpc_http_body(wsi, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		return rpc_http_body_done(wsi);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return rpc_http_writeable(wsi);
+	case LWS_CALLBACK_CLOSED_HTTP:
+		rpc_http_closed(wsi);
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		on_wakeup(app);
@@ -372,6 +387,7 @@ static void feed_block(void *ctx, struct block *b)
 		contracts_learn(app->contracts, b->events.groups[i]->key.key);
 	replay_block_pushed_take(app, b);
 	fanout_block(app, b);
+	rpc_learn_block(app->rpc, b);
 }
 
 static bool build_errors(struct zws *app)
@@ -441,6 +457,7 @@ static int run_loop(struct zws *app, struct evloop *loop)
 		log_warn("cannot answer for port %d: a zws started there now is not told who serves it",
 			 app->cfg->port);
 	pgfeed_start(app->feed, app->context, app->vhost);
+	rpc_start(app->rpc);
 	lws_sul_schedule(app->context, 0, &app->keepalive_tick, keepalive_tick, SERVER_KEEPALIVE_TICK_US);
 	/* A signal that came before the handler knew the context. */
 	if (stop_signals || hangups)
@@ -463,11 +480,13 @@ static void app_free(struct zws *app, struct evloop *loop)
 		contracts_stop(app->contracts);
 	}
 	pgfeed_stop(app->feed);
+	rpc_stop(app->rpc);
 	if (app->context)
 		evloop_destroy_context(loop, app->context);
 	evloop_free(loop);
 	signal_context = NULL;
 	pgfeed_free(app->feed);
+	rpc_free(app->rpc);
 	contracts_free(app->contracts);
 	contract_lookup_free(app->lookup);
 	peers_free(app->peers);
@@ -497,6 +516,7 @@ static bool make_adapters(struct zws *app)
 		return false;
 	}
 	if (!(app->feed = pgfeed_new(app->cfg->db, &app->feed_hooks, app->cfg->max_resume)) ||
+	    !(app->rpc = rpc_new(app)) ||
 	    !(app->contracts = contracts_new(app->context, app->feed, app->lookup, &limits, app->stats))) {
 		log_error("out of memory");
 		return false;

@@ -15,6 +15,7 @@
 #include "contracts.h"
 #include "log.h"
 #include "replay.h"
+#include "rpc.h"
 
 #define SUBSCRIBE_CHECK_WINDOW_S 60
 
@@ -415,6 +416,9 @@ void subscribe_message(struct session *s, const char *text, size_t len, bool bin
 		return;
 	}
 	s->rate_noted = false;
+	/* A JSON-RPC read (a batch costs one token, RPC_MAX_BATCH at most). */
+	if (!binary && rpc_session_message(s, text, len))
+		return;
 	struct query q;
 	enum query_error e = binary ? QUERY_ERR_QUERY : query_parse(text, len, &q);
 	if (e != QUERY_OK) {
@@ -449,6 +453,7 @@ void subscribe_message(struct session *s, const char *text, size_t len, bool bin
 
 void subscribe_closed(struct session *s)
 {
+	rpc_cancel_owner(s->app->rpc, s);
 	struct pending_eventlog *p = s->pending;
 	if (!p)
 		return;

@@ -58,6 +58,11 @@ static const char usage[] =
 	"                         ZWS_PING_AFTER, default 30)\n"
 	"  --drop-after S         close a client silent for S seconds, more than\n"
 	"                         --ping-after (env ZWS_DROP_AFTER, default 70)\n"
+	"  --max-query-blocks N   blocks one GetEventLogs call may span\n"
+	"                         (env ZWS_MAX_QUERY_BLOCKS, default 1000)\n"
+	"  --max-query-logs N     event logs one GetEventLogs call may return;\n"
+	"                         more is an error (env ZWS_MAX_QUERY_LOGS,\n"
+	"                         default 10000)\n"
 	"  --workers N            processes sharing the port (env ZWS_WORKERS,\n"
 	"                         default 1)\n"
 	"  --drain-s S            on SIGTERM or SIGINT: stop accepting, close\n"
@@ -146,7 +151,8 @@ static const struct option_def {
 	{ "join", true }, { "event-loop", false }, { "log-level", false }, { "log-format", false },
 	{ "log-file", false }, { "lws-debug", true }, { "tls-cert", false }, { "tls-key", false },
 	{ "max-clients", false }, { "max-clients-per-ip", false }, { "allow-origin", false },
-	{ "healthy-block-age", false }, { "max-resume", false },
+	{ "healthy-block-age", false }, { "max-resume", false }, { "max-query-blocks", false },
+	{ "max-query-logs", false },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -180,6 +186,8 @@ static void set_defaults(struct zws_config *cfg)
 	cfg->rate_limit = 20;
 	cfg->queue_max = 8;
 	cfg->workers = 1;
+	cfg->max_query_blocks = 1000;
+	cfg->max_query_logs = 10000;
 	cfg->lookup_timeout_ms = 3000;
 	cfg->max_resume = 10000;
 	cfg->ping_after_s = 30;
@@ -284,6 +292,10 @@ static bool apply(struct zws_config *cfg, const char *name, const char *value, c
 		ok = origin_list_ok(value) && ((cfg->allow_origin = strcmp(value, "*") == 0 ? NULL : value), true);
 	else if (strcmp(name, "healthy-block-age") == 0)
 		ok = parse_uint(value, 1, 86400 * 7, &v) && ((cfg->healthy_block_age_s = (unsigned)v), true);
+	else if (strcmp(name, "max-query-blocks") == 0)
+		ok = parse_uint(value, 1, 1000000, &v) && ((cfg->max_query_blocks = (unsigned)v), true);
+	else if (strcmp(name, "max-query-logs") == 0)
+		ok = parse_uint(value, 1, 1000000, &v) && ((cfg->max_query_logs = (unsigned)v), true);
 	else if (strcmp(name, "event-loop") == 0)
 		ok = parse_event_loop(value, &cfg->event_loop);
 	else if (strcmp(name, "drain-s") == 0)

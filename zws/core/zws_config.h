@@ -25,6 +25,8 @@ struct zws_config {
 	size_t max_message;      /* --max-message, default 16384 */
 	unsigned rate_limit;     /* --rate-limit N/s, queries per second; 0 = off */
 	unsigned queue_max;      /* --max-queue, pending messages per client */
+	unsigned max_query_blocks; /* --max-query-blocks, GetEventLogs span */
+	unsigned max_query_logs;   /* --max-query-logs, GetEventLogs answer size */
 	unsigned workers;        /* --workers, processes sharing the port */
 	unsigned lookup_timeout_ms; /* --lookup-timeout-ms, contract check wait */
 	unsigned max_resume;     /* --max-resume / ZWS_MAX_RESUME, default 10000 */

@@ -355,8 +355,11 @@ static void listen_done(void *ctx, const PGresult *res)
 	struct pgfeed *f = ctx;
 	if (!res)
 		return;
-	log_info("PostgreSQL %s; listening on %s", f->outage_logged ? "reconnected" : "connected",
-		 SCHEMA_NOTIFY_CHANNEL);
+	if (f->hooks->block)
+		log_info("PostgreSQL %s; listening on %s", f->outage_logged ? "reconnected" : "connected",
+			 SCHEMA_NOTIFY_CHANNEL);
+	else
+		log_info("PostgreSQL %s for queries", f->outage_logged ? "reconnected" : "connected");
 	f->outage_logged = false;
 	f->backoff_ms = 0;
 	f->hooks->ready(f->hooks->ctx);
@@ -538,8 +541,11 @@ static void connected(struct pgfeed *f)
 		return;
 	}
 	f->state = PGFEED_READY;
-	if (!enqueue(f, "LISTEN " SCHEMA_NOTIFY_CHANNEL, 0, NULL, NULL, listen_done, f, true) ||
-	    !enqueue(f, session_sql, 0, NULL, NULL, NULL, NULL, true))
+	/* A feed for queries only LISTENs to nothing: it is ready once its
+	 * session is set up. */
+	bool listens = f->hooks->block != NULL;
+	if ((listens && !enqueue(f, "LISTEN " SCHEMA_NOTIFY_CHANNEL, 0, NULL, NULL, listen_done, f, true)) ||
+	    !enqueue(f, session_sql, 0, NULL, NULL, listens ? NULL : listen_done, f, true))
 		connection_lost(f, "out of memory", false);
 	else
 		send_next(f);
@@ -554,9 +560,10 @@ static void connect_step(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	if (f->state == PGFEED_DOWN) {
-		/* Named, so pg_stat_activity tells zws's connection apart. */
+		/* Named, so pg_stat_activity tells zws's connection (and its
+		 * query connections, "zws-query") apart. */
 		static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
-		const char *const values[] = { f->conninfo, "zws", NULL };
+		const char *const values[] = { f->conninfo, f->hooks->block ? "zws" : "zws-query", NULL };
 		f->conn = PQconnectStartParams(keys, values, 1);
 		if (!f->conn || PQstatus(f->conn) == CONNECTION_BAD) {
 			lost_with_pq_error(f, false);

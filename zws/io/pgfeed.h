@@ -30,7 +30,8 @@ struct pgfeed_hooks {
 	 * reconnect), whether or not it is pushed. */
 	void (*announced)(void *ctx, uint64_t num);
 	/* A block to push, read; in block order (core/continuity.h says
-	 * which). The hook takes b (block_free). */
+	 * which). The hook takes b (block_free). NULL: the feed runs queries
+	 * only (pgfeed_query_take) and LISTENs to nothing. */
 	void (*block)(void *ctx, struct block *b);
 };
 
@@ -44,7 +45,8 @@ typedef void (*pgfeed_block_fn)(void *ctx, uint64_t num, struct block *b, bool r
 typedef void (*pgfeed_result_fn)(void *ctx, const PGresult *res);
 
 /* conninfo and hooks must outlive the feed; max_resume: the longest gap
- * after the last block pushed that is still pushed (core/continuity.h).
+ * after the last block pushed that is still pushed (core/continuity.h;
+ * 0 for a feed that runs queries only).
  * NULL on OOM. */
 struct pgfeed *pgfeed_new(const char *conninfo, const struct pgfeed_hooks *hooks, uint64_t max_resume);
 /* Starts connecting on cx's loop; the socket is adopted into vh, whose
