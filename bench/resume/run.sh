@@ -108,7 +108,7 @@ for _ in $(seq 100); do grep -q '^ready' "$work/live.out" && break; sleep 0.1; d
 for _ in 1 2 3; do produce; sleep 1; done
 mark_before=$(grep -c "sent to" "$work/zws-b.log" || true)
 storm_ns=$(now_ns)
-clients storm "$clients" $((blocks + 1)) "{\"query\":\"Resume\",\"fromBlock\":\"$((h1 + 1))\",\"queries\":[{\"query\":\"NewBlock\"}]}"
+clients storm "$clients" $((blocks + 1000)) "{\"query\":\"Resume\",\"fromBlock\":\"$((h1 + 1))\",\"queries\":[{\"query\":\"NewBlock\"}]}"
 storm_pid=$client_pid
 # A live block a second during the storm.
 ( while :; do produce || true; sleep 1; done ) &

@@ -1,13 +1,19 @@
 /* Fuzz target: a client's query text (zws/core/query.c), any bytes. A query
  * that parses names a known kind and distinct addresses that survive
- * formatting; every error has its reply. */
+ * formatting (a Resume: so does every query it carries, none a Resume);
+ * every error has its reply. */
 #include "fuzz.h"
 
 #include "query.h"
 
 static void check_query(const struct query *q)
 {
-	FUZZ_CHECK(q->kind <= QUERY_UNSUBSCRIBE);
+	FUZZ_CHECK(q->kind <= QUERY_RESUME);
+	FUZZ_CHECK(q->kind == QUERY_RESUME ? q->nqueries > 0 && q->queries : q->nqueries == 0);
+	for (size_t i = 0; i < q->nqueries; i++) {
+		FUZZ_CHECK(q->queries[i].kind != QUERY_RESUME);
+		check_query(&q->queries[i]);
+	}
 	FUZZ_CHECK(q->naddresses == 0 || q->addresses != NULL);
 	for (size_t i = 0; i < q->naddresses; i++) {
 		char canon[ADDRESS_CANON_LEN];

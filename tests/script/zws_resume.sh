@@ -9,6 +9,7 @@
 #     mid-stream while blocks arrive (the seam) gets no gap, no duplicate;
 #     replayed notifications are byte for byte the live ones.
 #  4. A gap longer than --max-resume is skipped with one WARN.
+#  5. Blocks zws-ingest --rewind stores again are not pushed again.
 source "$(dirname "$0")/ingest_common.bash"
 BLOCKS="python3 $(dirname "$0")/zws_resume_blocks.py"
 H0=700000
@@ -189,6 +190,21 @@ SKIP=$(sed -n 's/.*skipped [0-9]* blocks (blk=\([0-9]*\)\.\.\([0-9]*\)).*/\1 \2/
 read -r SKIP_FROM SKIP_TO <<<"$SKIP"
 $BLOCKS "$T/gap.out" | awk -v a="$SKIP_FROM" -v b="$SKIP_TO" '$1 >= a && $1 <= b { bad = 1 } END { exit bad }' ||
   it_fail "skipped blocks were pushed"
+
+it_log "5. zws-ingest --rewind: the blocks stored again are not pushed again"
+it_wait_sql "$DB" "SELECT max(block_num) FROM tx_blocks" "$(it_fake_head "$FAKE_URL")" 30
+kill -TERM "$INGEST_PID"; wait "$INGEST_PID" 2>/dev/null || true
+BEFORE=$(head_block)
+it_start_ingest ingest --db "$DB" --lookup "$FAKE_URL" --poll-ms 50 --live-distance 3 --rewind 5
+for _ in $(seq 100); do grep -q "stored again" "$T/zws3.log" && break; sleep 0.1; done
+grep -q "blk=$((BEFORE - 4)) stored again" "$T/zws3.log" || it_fail "the rewind was not logged"
+it_fake_produce "$FAKE_URL" 2
+wait_stored $((BEFORE + 2))
+for _ in $(seq 100); do [ "$($BLOCKS "$T/gap.out" | tail -n1)" = $((BEFORE + 2)) ] && break; sleep 0.1; done
+[ -z "$($BLOCKS "$T/gap.out" | sort | uniq -d)" ] || it_fail "blocks pushed twice after the rewind"
+[ "$($BLOCKS "$T/gap.out" | tail -n3 | tr '\n' ' ')" = "$BEFORE $((BEFORE + 1)) $((BEFORE + 2)) " ] ||
+  it_fail "after the rewind pushing did not go on from blk=$BEFORE: $($BLOCKS "$T/gap.out" | tail -n3 | tr '\n' ' ')"
+it_log "$(grep -m1 "stored again" "$T/zws3.log" | cut -d' ' -f3-)"
 
 FAILED=0
 it_log "PASS"
