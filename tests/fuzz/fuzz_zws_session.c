@@ -214,13 +214,14 @@ struct wire {
 
 /* lws 4.1.6 may send its own close frame (after a protocol error, when
  * more client frames follow in the same read) with its code, or all of
- * its payload, overwritten by other bytes: docs/protocol.md, "Known
- * limits". Such a frame is not judged: one whose reason is one of lws's
+ * its payload, overwritten by a later ping's payload: it keeps both in one
+ * buffer (docs/protocol.md, "Known limits"). Such a frame is not judged: one whose reason is one of lws's
  * own, or whose payload is found as is in the input. A close zws built, or
  * echoed from a masked close frame, still is. */
 static bool closed_by_lws(const struct wire *w, const uint8_t *payload, size_t len)
 {
-	static const char *const reasons[] = { "frag ctl", "bad cont", "bad opc", "bad fin", "rsv bits" };
+	static const char *const reasons[] = { "frag ctl", "bad cont", "bad opc", "bad fin", "rsv bits",
+					       "bad utf8", "partial utf8" };
 	for (size_t i = 0; len > 2 && i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (len - 2 == strlen(reasons[i]) && memcmp(payload + 2, reasons[i], len - 2) == 0)
 			return true;
