@@ -186,6 +186,82 @@ Test(zws_ops, metrics_count_what_clients_did, .timeout = 240)
 	it_mark_passed();
 }
 
+/* The answer to one message sent on a fresh connection, then closed. */
+static void answered(int port, const char *msg, const char *want)
+{
+	struct it_ws *ws = it_ws_connect(port, 5000);
+	cr_assert(ws, "WebSocket handshake with zws failed");
+	cr_assert(it_ws_send(ws, msg));
+	char *m = it_ws_recv(ws, 10000);
+	cr_assert(m && strstr(m, want), "%s: expected %s, got %s", msg, want, m ? m : "nothing");
+	free(m);
+	it_ws_close(ws);
+}
+
+Test(zws_ops, metrics_count_resumes_and_replays, .timeout = 240)
+{
+	/* Blocks 995..1000 are stored before zws starts: a replay reads them
+	 * from PostgreSQL. Blocks produced later are pushed live, so the
+	 * block cache holds them. */
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000, .ingest_args = (const char *const[]){ "--from-block", "995", NULL } };
+	it_stack_start(&s, &o);
+	struct it_ws *live = subscribed(s.zws_port, newblock);
+	long long to = it_lookup_produce(s.lookup_port, 3);
+	for (long long b = 1001; b <= to; b++)
+		read_block(&live, 1, b);
+	char *m = scrape(s.zws_port);
+	cr_assert_eq(metric(m, "zws_resumes_total"), 0);
+	cr_assert_eq(metric(m, "zws_replaying_clients"), 0);
+	free(m);
+
+	/* Refused: too old, ahead of the head, an invalid fromBlock. */
+	answered(s.zws_port, "{\"query\":\"Resume\",\"fromBlock\":\"5\",\"queries\":[{\"query\":\"NewBlock\"}]}",
+		 "oldest");
+	answered(s.zws_port, "{\"query\":\"Resume\",\"fromBlock\":\"99999\",\"queries\":[{\"query\":\"NewBlock\"}]}",
+		 "head");
+	answered(s.zws_port, "{\"query\":\"Resume\",\"fromBlock\":\"x\",\"queries\":[{\"query\":\"NewBlock\"}]}",
+		 "invalid fromBlock field");
+
+	/* One client resumes from 995: 995..1000 read from PostgreSQL, the
+	 * rest from the cache. */
+	const char resume[] = "{\"query\":\"Resume\",\"fromBlock\":\"995\",\"queries\":[{\"query\":\"NewBlock\"}]}";
+	struct it_ws *r = subscribed(s.zws_port, resume);
+	for (long long b = 995; b <= to; b++)
+		read_block(&r, 1, b);
+	long long replayed = to - 995 + 1;
+	m = scrape_until(s.zws_port, "zws_replaying_clients", 0);
+	cr_assert_eq(metric(m, "zws_resumes_total"), 1);
+	cr_assert_eq(metric(m, "zws_resumes_refused_total{reason=\"too_old\"}"), 1);
+	cr_assert_eq(metric(m, "zws_resumes_refused_total{reason=\"ahead\"}"), 1);
+	cr_assert_eq(metric(m, "zws_resumes_refused_total{reason=\"invalid\"}"), 1);
+	cr_assert_eq(metric(m, "zws_resumes_refused_total{reason=\"limits\"}"), 0);
+	double cache = metric(m, "zws_replayed_blocks_total{source=\"cache\"}");
+	double pg = metric(m, "zws_replayed_blocks_total{source=\"postgres\"}");
+	double reads = metric(m, "zws_replay_reads_total");
+	cr_assert_eq(cache + pg, (double)replayed, "%g from the cache + %g from PostgreSQL, %lld replayed", cache,
+		     pg, replayed);
+	cr_assert(cache >= (double)(to - 1000), "the %lld blocks pushed live came from the cache: %g",
+		  to - 1000, cache);
+	cr_assert(pg >= 5 && reads >= pg && reads <= 6, "995..999 (and 1000 unless cached) read from PostgreSQL once "
+		  "each: %g waited for, %g reads", pg, reads);
+	free(m);
+
+	/* Once it is live, the next block is a live notification, not a replay. */
+	to = it_lookup_produce(s.lookup_port, 1);
+	read_block(&live, 1, to);
+	read_block(&r, 1, to);
+	m = scrape(s.zws_port);
+	cr_assert_eq(metric(m, "zws_replayed_blocks_total{source=\"cache\"}") +
+			     metric(m, "zws_replayed_blocks_total{source=\"postgres\"}"),
+		     (double)replayed);
+	free(m);
+	it_ws_close(r);
+	it_ws_close(live);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
 Test(zws_ops, with_two_workers_any_scrape_describes_both, .timeout = 120)
 {
 	struct it_stack s;

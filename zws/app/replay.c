@@ -17,6 +17,7 @@
 #include "notification.h"
 #include "pgfeed.h"
 #include "session.h"
+#include "zws_stats.h"
 
 #define REPLAY_SLICE 512
 #define REPLAY_VISITS 2048
@@ -33,6 +34,7 @@ struct session_replay {
 	struct dlist node; /* on app->replaying or app->parked while it replays */
 	struct session *s;
 	uint64_t next;     /* the next block it gets */
+	bool read_for;     /* it waited for next to be read from PostgreSQL */
 };
 
 static void tick(lws_sorted_usec_list_t *sul);
@@ -66,6 +68,7 @@ static void forget(struct session *s)
 		return;
 	dlist_del(&replay_of(s)->node);
 	s->app->nreplaying--;
+	stats_set(&s->app->stats->replaying, s->app->nreplaying);
 }
 
 void replay_forget(struct session *s)
@@ -100,8 +103,11 @@ void replay_start(struct session *s, uint64_t from)
 	forget(s);
 	r->s = s;
 	r->next = from;
+	r->read_for = false;
 	dlist_add(&app->replaying, &r->node);
 	app->nreplaying++;
+	stats_add(&app->stats->resumes, 1);
+	stats_set(&app->stats->replaying, app->nreplaying);
 	log_info(SESSION_FMT "resuming from blk=%llu (head blk=%llu)", SESSION_ARGS(s),
 		 (unsigned long long)from, (unsigned long long)app->head);
 	schedule(app, 0);
@@ -128,9 +134,10 @@ static void block_read_done(void *ctx, uint64_t num, struct block *b, bool ran)
 	if (b)
 		log_info("blk=%llu read for resuming clients (%zu replaying)", (unsigned long long)num,
 			 app->nreplaying);
-	if (b)
+	if (b) {
+		stats_add(&app->stats->replay_reads, 1);
 		block_cache_put_take(&app->cache, b);
-	else if (ran)
+	} else if (ran)
 		block_cache_put_missing(&app->cache, num);
 	else
 		block_cache_set_reading(&app->cache, num, false);
@@ -233,6 +240,7 @@ static enum visit visit(struct zws *app, struct session *s, unsigned *sent)
 		const struct block *b = block_cache_get(&app->cache, replay_of(s)->next);
 		if (!b && !block_cache_missing(&app->cache, replay_of(s)->next)) {
 			read_ahead(app, replay_of(s)->next);
+			replay_of(s)->read_for = true;
 			return result;
 		}
 		if (b && !send_block(app, s, b)) {
@@ -242,7 +250,11 @@ static enum visit visit(struct zws *app, struct session *s, unsigned *sent)
 			session_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 			return VISIT_GONE;
 		}
+		if (b)
+			stats_add(&app->stats->replayed[replay_of(s)->read_for ? STATS_REPLAY_POSTGRES
+										: STATS_REPLAY_CACHE], 1);
 		replay_of(s)->next++;
+		replay_of(s)->read_for = false;
 		*sent += b != NULL;
 		result = VISIT_SENT;
 	}

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "replay.h"
 #include "rpc.h"
+#include "zws_stats.h"
 
 #define SUBSCRIBE_CHECK_WINDOW_S 60
 
@@ -233,18 +234,26 @@ static void reply_error_naming(struct session *s, enum query_error e, uint64_t n
 	buf_free(&b);
 }
 
+static void resume_refused(struct session *s, enum stats_resume_refusal why)
+{
+	stats_add(&s->app->stats->resumes_refused[why], 1);
+}
+
 /* Whether q's fromBlock can be served; false after answering the error. */
 static bool resume_point_ok(struct session *s, const struct query *q)
 {
 	if (!q->has_from_block)
 		return true;
 	uint64_t oldest = replay_oldest(s->app), head = s->app->head;
-	if (q->from_block < oldest)
+	if (q->from_block < oldest) {
+		resume_refused(s, STATS_RESUME_TOO_OLD);
 		reply_error_naming(s, QUERY_ERR_TOO_OLD, oldest);
-	else if (q->from_block > head + 1)
+	} else if (q->from_block > head + 1) {
+		resume_refused(s, STATS_RESUME_AHEAD);
 		reply_error_naming(s, QUERY_ERR_AHEAD, head);
-	else
+	} else {
 		return true;
+	}
 	return false;
 }
 
@@ -293,6 +302,7 @@ static void resume_apply(struct session *s, const struct query *q, const bool *k
 		return;
 	enum query_error e = resume_fits(s, q, keep);
 	if (e != QUERY_OK) {
+		resume_refused(s, STATS_RESUME_LIMITS);
 		reply_error(s, e);
 		return;
 	}
@@ -387,6 +397,7 @@ static void resume(struct session *s, struct query *q, const char *text, size_t 
 		return;
 	}
 	if (!checks_take(s, n)) {
+		resume_refused(s, STATS_RESUME_LIMITS);
 		reply_error(s, QUERY_ERR_CHECKS);
 		return;
 	}
@@ -422,6 +433,8 @@ void subscribe_message(struct session *s, const char *text, size_t len, bool bin
 	struct query q;
 	enum query_error e = binary ? QUERY_ERR_QUERY : query_parse(text, len, &q);
 	if (e != QUERY_OK) {
+		if (e == QUERY_ERR_FROM_BLOCK || e == QUERY_ERR_QUERIES)
+			resume_refused(s, STATS_RESUME_INVALID);
 		reply_error(s, e);
 		return;
 	}

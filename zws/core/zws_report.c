@@ -19,6 +19,9 @@ static const char *const drop_names[STATS_DROP_COUNT] = {
 	"slow", "keepalive", "replies_unread", "message_too_large",
 };
 static const char *const check_names[STATS_CHECK_COUNT] = { "answered", "lookup_failed", "late" };
+static const char *const resume_refusal_names[STATS_RESUME_REFUSED_COUNT] = { "too_old", "ahead", "invalid",
+									       "limits" };
+static const char *const replay_source_names[STATS_REPLAY_SOURCE_COUNT] = { "cache", "postgres" };
 
 static bool live(const struct stats_slot *s)
 {
@@ -228,6 +231,25 @@ static void metrics_clients(struct prom *p, const struct stats_region *r)
 		      offsetof(struct stats_slot, checks));
 }
 
+static void metrics_resume(struct prom *p, const struct stats_region *r)
+{
+	prom_family(p, "zws_resumes_total", "counter", "Resume requests accepted (their replay started).");
+	prom_put(p, "zws_resumes_total %" PRIu64 "\n", SUM(r, resumes));
+	prom_family(p, "zws_resumes_refused_total", "counter", "Resume requests answered with an Error, by reason.");
+	labelled_sums(p, r, "zws_resumes_refused_total", "reason", resume_refusal_names, STATS_RESUME_REFUSED_COUNT,
+		      offsetof(struct stats_slot, resumes_refused));
+	prom_family(p, "zws_replayed_blocks_total", "counter",
+		    "Blocks replayed to resuming clients (one per client and block), by where the block was: "
+		    "in the block cache, or read from PostgreSQL while the client waited.");
+	labelled_sums(p, r, "zws_replayed_blocks_total", "source", replay_source_names, STATS_REPLAY_SOURCE_COUNT,
+		      offsetof(struct stats_slot, replayed));
+	prom_family(p, "zws_replay_reads_total", "counter",
+		    "Blocks read from PostgreSQL for replays (each read once, then shared through the cache).");
+	prom_put(p, "zws_replay_reads_total %" PRIu64 "\n", SUM(r, replay_reads));
+	prom_family(p, "zws_replaying_clients", "gauge", "Clients replaying after a Resume, not yet on the live path.");
+	prom_put(p, "zws_replaying_clients %" PRIu64 "\n", SUM(r, replaying));
+}
+
 static void histogram(struct prom *p, const struct stats_region *r, const char *name, const char *help,
 		      size_t off)
 {
@@ -269,6 +291,7 @@ size_t report_metrics(const struct stats_region *r, const struct report_limits *
 	metrics_state(&p, r, &h, now_ms);
 	metrics_clients(&p, r);
 	metrics_sending(&p, r);
+	metrics_resume(&p, r);
 	return p.len;
 }
 

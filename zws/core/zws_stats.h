@@ -42,6 +42,22 @@ enum stats_check {
 	STATS_CHECK_COUNT,
 };
 
+/* Why a Resume was refused (answered with an Error, nothing changed). */
+enum stats_resume_refusal {
+	STATS_RESUME_TOO_OLD,  /* fromBlock below the oldest resumable block */
+	STATS_RESUME_AHEAD,    /* fromBlock past the head + 1 */
+	STATS_RESUME_INVALID,  /* an invalid fromBlock or queries field */
+	STATS_RESUME_LIMITS,   /* its addresses over a cap, or no contract among them */
+	STATS_RESUME_REFUSED_COUNT,
+};
+
+/* Where a replayed block came from for the client it was sent to. */
+enum stats_replay_source {
+	STATS_REPLAY_CACHE,    /* the block cache held it when the client needed it */
+	STATS_REPLAY_POSTGRES, /* the client waited for it to be read from PostgreSQL */
+	STATS_REPLAY_SOURCE_COUNT,
+};
+
 /* Upper bounds, in seconds, of the duration histograms' buckets. */
 #define STATS_BUCKETS 15
 extern const double stats_bucket_bounds[STATS_BUCKETS];
@@ -74,6 +90,11 @@ struct stats_slot {
 	_Atomic uint64_t addresses[TOPIC_COUNT];   /* addresses held (NewBlock: 0) */
 	_Atomic uint64_t notifications, notification_bytes;
 	_Atomic uint64_t checks[STATS_CHECK_COUNT];
+	_Atomic uint64_t resumes;         /* Resume requests accepted */
+	_Atomic uint64_t resumes_refused[STATS_RESUME_REFUSED_COUNT];
+	_Atomic uint64_t replayed[STATS_REPLAY_SOURCE_COUNT]; /* blocks replayed, one per client */
+	_Atomic uint64_t replay_reads;    /* blocks read from PostgreSQL for replays */
+	_Atomic uint64_t replaying;       /* clients replaying now */
 	_Atomic uint64_t blocks;          /* blocks pushed */
 	_Atomic uint64_t block_height;    /* the last block pushed; 0 none yet */
 	_Atomic uint64_t block_at_ms;     /* wall clock, when it was pushed */
