@@ -50,6 +50,7 @@ struct zws {
 	struct contract_lookup *lookup;
 	struct contracts *contracts; /* EventLog contract checks */
 	struct rpc *rpc;          /* JSON-RPC reads (rpc.h) */
+	struct addr_rate *http_rates; /* POST / requests per client address (rpc_http.c); made at the first */
 	struct listener *listener;
 	struct pgfeed_hooks feed_hooks;
 	struct listener_hooks listener_hooks;

@@ -20,6 +20,7 @@
 #include "rpc_request.h"
 #include "rpc_result.h"
 #include "session.h"
+#include "zws_report.h"
 
 #define RPC_QUERY_FEEDS 2
 #define RPC_MAX_INFLIGHT 256
@@ -360,36 +361,55 @@ static void answer_events(struct rpc_job *j, size_t i, const PGresult *res)
 	answer_buf(j, i, &b);
 }
 
-static size_t newblock_sessions(struct zws *app)
-{
-	size_t n = 0;
-	for (struct dlist *d = app->newblock.next; d != &app->newblock; d = d->next)
-		n++;
-	return n;
-}
-
 static void append_field(struct buf *b, const char *name, const PGresult *res, int col)
 {
 	buf_append_str(b, name);
 	buf_append_str(b, PQgetisnull(res, 0, col) ? "null" : PQgetvalue(res, 0, col));
 }
 
+/* "sessions":n,"subscriptions":{…} of one process or the whole server. */
+static void append_clients(struct buf *b, const struct report_clients *c)
+{
+	static const char *const topics[TOPIC_COUNT] = { "NewBlock", "EventLog", "TxnLog" };
+	buf_append_str(b, "\"sessions\":");
+	buf_append_u64(b, c->connections);
+	buf_append_str(b, ",\"subscriptions\":{");
+	for (size_t t = 0; t < TOPIC_COUNT; t++) {
+		buf_append_str(b, t ? ",\"" : "\"");
+		buf_append_str(b, topics[t]);
+		buf_append_str(b, "\":");
+		buf_append_u64(b, c->subscribers[t]);
+	}
+	buf_append_str(b, ",\"EventLogAddresses\":");
+	buf_append_u64(b, c->addresses[TOPIC_EVENTLOG]);
+	buf_append_str(b, ",\"TxnLogAddresses\":");
+	buf_append_u64(b, c->addresses[TOPIC_TXNLOG]);
+	buf_append_char(b, '}');
+}
+
 static void answer_info(struct rpc_job *j, size_t i, const PGresult *res)
 {
 	struct zws *app = j->rpc->app;
+	/* The addresses held are published once a second; this process's
+	 * own share is made current before it is read. */
+	stats_set(&app->stats->addresses[TOPIC_EVENTLOG], app->index[SUBS_EVENTLOG].links);
+	stats_set(&app->stats->addresses[TOPIC_TXNLOG], app->index[SUBS_TXNLOG].links);
+	struct report_clients mine, all;
+	report_slot_clients(app->stats, &mine);
+	report_clients(app->stats_region, &all);
 	struct buf b = BUF_INIT;
 	buf_append_str(&b, "{\"version\":\"" RPC_VERSION "\",\"scope\":\"process\",\"pid\":");
 	buf_append_u64(&b, (unsigned long long)getpid());
+	buf_append_str(&b, ",\"worker\":");
+	buf_append_u64(&b, app->worker);
 	buf_append_str(&b, ",\"workers\":");
 	buf_append_u64(&b, app->cfg->workers);
-	buf_append_str(&b, ",\"sessions\":");
-	buf_append_u64(&b, app->nsessions);
-	buf_append_str(&b, ",\"subscriptions\":{\"NewBlock\":");
-	buf_append_u64(&b, newblock_sessions(app));
-	buf_append_str(&b, ",\"EventLogAddresses\":");
-	buf_append_u64(&b, app->index[SUBS_EVENTLOG].links);
-	buf_append_str(&b, ",\"TxnLogAddresses\":");
-	buf_append_u64(&b, app->index[SUBS_TXNLOG].links);
+	buf_append_char(&b, ',');
+	append_clients(&b, &mine);
+	buf_append_str(&b, ",\"server\":{\"workers\":");
+	buf_append_u64(&b, all.workers);
+	buf_append_char(&b, ',');
+	append_clients(&b, &all);
 	buf_append_str(&b, "},\"queriesInFlight\":");
 	buf_append_u64(&b, j->rpc->inflight);
 	append_field(&b, ",\"firstBlock\":", res, 0);

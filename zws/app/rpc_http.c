@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr_rate.h"
 #include "app.h"
+#include "clock.h"
 #include "buf.h"
 #include "log.h"
 #include "rpc.h"
@@ -33,6 +35,7 @@ struct rpc_http {
 	struct buf body;     /* the request, then LWS_PRE + the response */
 	size_t sent;
 	bool too_big;
+	bool limited; /* over --rate-limit from this address */
 };
 
 static struct rpc_http *of(struct lws *wsi)
@@ -57,6 +60,20 @@ bool rpc_http_wants(struct lws *wsi, const char *uri)
 	return lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 && uri && strcmp(uri, "/") == 0;
 }
 
+/* One request from the client's address: within --rate-limit? The table
+ * is made at the first request (none when the limit is off); without
+ * memory for it requests go unlimited but for the process-wide bounds. */
+static bool rate_take(struct zws *app, struct lws *wsi)
+{
+	if (!app->cfg->rate_limit)
+		return true;
+	if (!app->http_rates && !(app->http_rates = addr_rate_new(app->cfg->rate_limit)))
+		return true;
+	char peer[64] = "";
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	return addr_rate_take(app->http_rates, peer, clock_now_ms());
+}
+
 int rpc_http_begin(struct zws *app, struct lws *wsi)
 {
 	if (of(wsi))
@@ -66,6 +83,9 @@ int rpc_http_begin(struct zws *app, struct lws *wsi)
 		return -1;
 	*h = (struct rpc_http){ .app = app, .wsi = wsi, .state = RPC_HTTP_READING, .status = HTTP_STATUS_OK };
 	lws_set_opaque_user_data(wsi, h);
+	/* Refused once the body has been read: closing with it unread would
+	 * reset the connection and lose the answer. */
+	h->limited = !rate_take(app, wsi);
 	if (!lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH)) {
 		/* A body without a length (chunked) would never be complete. */
 		static const char err[] = "{\"id\":null,\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
@@ -118,6 +138,17 @@ int rpc_http_body_done(struct lws *wsi)
 		return 0; /* not ours */
 	if (h->state != RPC_HTTP_READING)
 		return -1;
+	if (h->limited) {
+		char msg[160];
+		struct buf err = BUF_INIT;
+		snprintf(msg, sizeof(msg), "rate limit exceeded: at most %u requests a second from one address "
+			 "(--rate-limit); try again later", h->app->cfg->rate_limit);
+		rpc_error_json(&err, "null", RPC_RATE_LIMITED, msg);
+		h->status = 429; /* Too Many Requests: not among lws's names */
+		deliver(h, err.failed ? NULL : err.data, err.len);
+		buf_free(&err);
+		return 0;
+	}
 	if (h->too_big || h->body.failed) {
 		char msg[96];
 		struct buf err = BUF_INIT;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr_rate.h"
 #include "admit.h"
 #include "app.h"
 #include "contract_lookup.h"
@@ -490,6 +491,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	contracts_free(app->contracts);
 	contract_lookup_free(app->lookup);
 	peers_free(app->peers);
+	addr_rate_free(app->http_rates);
 	listener_free(app->listener);
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);

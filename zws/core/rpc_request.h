@@ -21,6 +21,7 @@
 #define RPC_TOO_MANY_LOGS -32002 /* GetEventLogs matched over --max-query-logs */
 #define RPC_BUSY -32003         /* over the queries in flight */
 #define RPC_UNAVAILABLE -32004  /* PostgreSQL cannot be reached */
+#define RPC_RATE_LIMITED -32005 /* over the per-address HTTP request rate */
 /* The lookup's own answer for a block without transactions, and for a
  * transaction that deployed no contract: kept so tools see what they know. */
 #define RPC_LOOKUP_NO_TXNS -1

@@ -38,7 +38,7 @@ static const char usage[] =
 	"                         (env ZWS_MAX_NEGATIVE_CACHE, default 100000)\n"
 	"  --max-message BYTES    largest query accepted; larger closes with\n"
 	"                         1009 (env ZWS_MAX_MESSAGE, default 16384)\n"
-	"  --rate-limit N/s       queries per second per connection, 0 = off\n"
+	"  --rate-limit N/s       queries per second per connection (and HTTP POST / per address), 0 = off\n"
 	"                         (env ZWS_RATE_LIMIT, default 20/s; over it a\n"
 	"                         client is told once and further queries are\n"
 	"                         ignored)\n"

@@ -45,6 +45,32 @@ static uint64_t sum_at(const struct stats_region *r, size_t off)
 
 #define SUM(r, field) sum_at((r), offsetof(struct stats_slot, field))
 
+void report_slot_clients(const struct stats_slot *s, struct report_clients *out)
+{
+	*out = (struct report_clients){ .workers = 1, .connections = stats_get(&s->connections) };
+	for (size_t t = 0; t < TOPIC_COUNT; t++) {
+		out->subscribers[t] = stats_get(&s->subscribers[t]);
+		out->addresses[t] = stats_get(&s->addresses[t]);
+	}
+}
+
+void report_clients(const struct stats_region *r, struct report_clients *out)
+{
+	*out = (struct report_clients){ 0 };
+	for (uint32_t w = 0; w < r->workers; w++) {
+		if (!live(&r->slot[w]))
+			continue;
+		struct report_clients one;
+		report_slot_clients(&r->slot[w], &one);
+		out->workers++;
+		out->connections += one.connections;
+		for (size_t t = 0; t < TOPIC_COUNT; t++) {
+			out->subscribers[t] += one.subscribers[t];
+			out->addresses[t] += one.addresses[t];
+		}
+	}
+}
+
 /* The newest block pushed by any worker: its slot, or NULL. */
 static const struct stats_slot *newest(const struct stats_region *r)
 {
@@ -143,7 +169,9 @@ static void add_summary(struct json_object *o, const struct stats_region *r, uin
 		json_object_object_add(o, "block", NULL);
 		json_object_object_add(o, "block_age_s", NULL);
 	}
-	add_u64(o, "connections", SUM(r, connections));
+	struct report_clients c;
+	report_clients(r, &c);
+	add_u64(o, "connections", c.connections);
 	add_u64(o, "workers", r->workers);
 }
 
@@ -339,12 +367,12 @@ static struct json_object *recent_json(const struct stats_region *r, uint64_t no
 	return a;
 }
 
-static struct json_object *topics_json(const _Atomic uint64_t *v, size_t first)
+static struct json_object *topics_json(const uint64_t *v, size_t first)
 {
 	static const char *const topics[TOPIC_COUNT] = { "NewBlock", "EventLog", "TxnLog" };
 	struct json_object *o = json_object_new_object();
 	for (size_t t = first; o && t < TOPIC_COUNT; t++)
-		add_u64(o, topics[t], stats_get(&v[t]));
+		add_u64(o, topics[t], v[t]);
 	return o;
 }
 
@@ -355,14 +383,16 @@ static struct json_object *worker_json(const struct stats_slot *s, uint32_t w)
 		return NULL;
 	add_u64(o, "worker", w);
 	add_u64(o, "pid", (uint64_t)atomic_load_explicit((_Atomic int32_t *)&s->pid, memory_order_relaxed));
-	add_u64(o, "connections", stats_get(&s->connections));
+	struct report_clients c;
+	report_slot_clients(s, &c);
+	add_u64(o, "connections", c.connections);
 	add_u64(o, "accepted", stats_get(&s->accepted));
 	add_u64(o, "notifications", stats_get(&s->notifications));
 	add_u64(o, "blocks", stats_get(&s->blocks));
 	add_u64(o, "block", stats_get(&s->block_height));
 	json_object_object_add(o, "postgres", json_object_new_string(get32(&s->postgres_up) ? "up" : "down"));
-	json_object_object_add(o, "subscribers", topics_json(s->subscribers, 0));
-	json_object_object_add(o, "addresses", topics_json(s->addresses, 1));
+	json_object_object_add(o, "subscribers", topics_json(c.subscribers, 0));
+	json_object_object_add(o, "addresses", topics_json(c.addresses, 1));
 	return o;
 }
 
@@ -399,13 +429,10 @@ static void add_totals(struct json_object *o, const struct stats_region *r)
 							 offsetof(struct stats_slot, dropped)));
 	json_object_object_add(o, "contract_checks", counts_json(r, check_names, STATS_CHECK_COUNT,
 								 offsetof(struct stats_slot, checks)));
-	_Atomic uint64_t subs[TOPIC_COUNT], addrs[TOPIC_COUNT];
-	for (size_t t = 0; t < TOPIC_COUNT; t++) {
-		atomic_init(&subs[t], sum_at(r, offsetof(struct stats_slot, subscribers) + t * sizeof(subs[0])));
-		atomic_init(&addrs[t], sum_at(r, offsetof(struct stats_slot, addresses) + t * sizeof(addrs[0])));
-	}
-	json_object_object_add(o, "subscribers", topics_json(subs, 0));
-	json_object_object_add(o, "addresses", topics_json(addrs, 1));
+	struct report_clients c;
+	report_clients(r, &c);
+	json_object_object_add(o, "subscribers", topics_json(c.subscribers, 0));
+	json_object_object_add(o, "addresses", topics_json(c.addresses, 1));
 }
 
 char *report_status_json(const struct stats_region *r, const struct report_limits *lim, uint64_t now_ms)

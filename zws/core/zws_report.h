@@ -26,6 +26,20 @@ struct report_health {
 void report_health(const struct stats_region *r, const struct report_limits *lim, uint64_t now_ms,
 		   struct report_health *h);
 
+/* The clients of the whole server: this process's slot or every live
+ * worker's summed (the figures /status.json and GetServerInfo give). */
+struct report_clients {
+	uint32_t workers;                  /* live workers counted */
+	uint64_t connections;              /* WebSocket clients (sessions) */
+	uint64_t subscribers[TOPIC_COUNT]; /* clients subscribed to each topic */
+	uint64_t addresses[TOPIC_COUNT];   /* addresses held (NewBlock: 0) */
+};
+
+/* Sums the live workers' client gauges. */
+void report_clients(const struct stats_region *r, struct report_clients *out);
+/* One worker's client gauges (workers: 1). */
+void report_slot_clients(const struct stats_slot *s, struct report_clients *out);
+
 /* The /healthz body (a JSON object and a newline), malloc'd; returns the
  * HTTP status (200 or 503), or 0 with *out NULL on OOM. */
 int report_healthz(const struct stats_region *r, const struct report_limits *lim, uint64_t now_ms,
