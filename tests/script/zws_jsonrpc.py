@@ -3,26 +3,20 @@
 made to zws over a WebSocket and over HTTP POST /, and to the fake lookup;
 the "result" texts must be the same bytes. Environment: ZWS_PORT,
 FAKE_URL, DB (the conninfo ingest writes). Python's standard library
-only; the WebSocket client is the few lines RFC 6455 needs."""
-import base64
+only; the WebSocket client is wstest.py."""
 import hashlib
 import json
 import os
 import socket
-import struct
-import subprocess
-import sys
 import urllib.request
+
+import wstest
+from wstest import WS, fail
 
 ZWS_PORT = int(os.environ["ZWS_PORT"])
 FAKE_URL = os.environ["FAKE_URL"]
 DB = os.environ["DB"]
 checks = 0
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
 
 
 def check(cond, msg):
@@ -33,79 +27,7 @@ def check(cond, msg):
 
 
 def sql(q):
-    return subprocess.run(["psql", "-X", "-At", DB, "-c", q], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-# ---- WebSocket ----
-
-class WS:
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.s.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n" % key).encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = self.s.recv(4096)
-            if not chunk:
-                fail("zws closed during the handshake")
-            buf += chunk
-        head, self.buf = buf.split(b"\r\n\r\n", 1)
-        if b" 101 " not in head.split(b"\r\n")[0]:
-            fail("handshake refused: %r" % head)
-
-    def send(self, text):
-        data = text.encode()
-        mask = os.urandom(4)
-        n = len(data)
-        head = bytes([0x81])
-        if n < 126:
-            head += bytes([0x80 | n])
-        elif n < 65536:
-            head += bytes([0x80 | 126]) + struct.pack(">H", n)
-        else:
-            head += bytes([0x80 | 127]) + struct.pack(">Q", n)
-        self.s.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-    def _need(self, n):
-        while len(self.buf) < n:
-            chunk = self.s.recv(1 << 20)
-            if not chunk:
-                fail("zws closed the connection")
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def recv(self):
-        """One whole text message (pings skipped)."""
-        parts = []
-        while True:
-            b0, b1 = self._need(2)
-            n = b1 & 127
-            if n == 126:
-                n = struct.unpack(">H", self._need(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._need(8))[0]
-            payload = self._need(n)
-            op = b0 & 15
-            if op == 9 or op == 10:
-                continue
-            if op == 8:
-                fail("zws closed the WebSocket: %r" % payload)
-            parts.append(payload)
-            if b0 & 0x80:
-                return b"".join(parts).decode()
-
-    def silent(self, seconds):
-        self.s.settimeout(seconds)
-        try:
-            return not self.buf and not self.s.recv(1, socket.MSG_PEEK)
-        except socket.timeout:
-            return True
-        finally:
-            self.s.settimeout(30)
+    return wstest.sql(DB, q)
 
 
 def post(url, body):

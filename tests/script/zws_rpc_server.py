@@ -2,26 +2,19 @@
 """GetServerInfo across two workers and the per-address POST / limit (see
 zws_rpc_server.sh). Environment: ZWS_PORT (two workers), ZWS_LIMITED_PORT
 (--rate-limit 2/s), DB. Python's standard library only; the WebSocket
-client is the few lines RFC 6455 needs."""
-import base64
+client is wstest.py."""
 import http.client
 import json
 import os
-import socket
-import struct
-import subprocess
-import sys
 import time
+
+import wstest
+from wstest import WS, fail
 
 ZWS_PORT = int(os.environ["ZWS_PORT"])
 LIMITED_PORT = int(os.environ["ZWS_LIMITED_PORT"])
 DB = os.environ["DB"]
 CONTRACT = "0x17329229cd84b964130977975054f7725a85381a"
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
 
 
 def check(cond, msg):
@@ -30,61 +23,7 @@ def check(cond, msg):
 
 
 def sql(q):
-    return subprocess.run(["psql", "-X", "-At", DB, "-c", q], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-class WS:
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.s.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n" % key).encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = self.s.recv(4096)
-            if not chunk:
-                fail("zws closed during the handshake")
-            buf += chunk
-        head, self.buf = buf.split(b"\r\n\r\n", 1)
-        check(b" 101 " in head.split(b"\r\n")[0], "handshake refused: %r" % head)
-
-    def send(self, text):
-        data = text.encode()
-        mask = os.urandom(4)
-        n = len(data)
-        head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n))
-        self.s.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-    def _need(self, n):
-        while len(self.buf) < n:
-            chunk = self.s.recv(1 << 20)
-            if not chunk:
-                fail("zws closed the connection")
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def recv(self):
-        """The next text message that is not a notification (pings skipped)."""
-        while True:
-            b0, b1 = self._need(2)
-            n = b1 & 127
-            if n == 126:
-                n = struct.unpack(">H", self._need(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._need(8))[0]
-            payload = self._need(n)
-            op = b0 & 15
-            if op == 8:
-                fail("zws closed the WebSocket: %r" % payload)
-            if op == 1 and b'"type":"Notification"' not in payload[:40]:
-                return payload.decode()
-
-    def call(self, text):
-        self.send(text)
-        return self.recv()
+    return wstest.sql(DB, q)
 
 
 INFO = json.dumps({"jsonrpc": "2.0", "id": "info", "method": "GetServerInfo", "params": []})
