@@ -18,7 +18,6 @@
 
 #include "harness.h"
 
-#define TOKENS 1000 /* contracts of the fake lookup's "events" shape */
 
 static const char newblock[] = "{\"query\":\"NewBlock\"}";
 
@@ -103,29 +102,6 @@ static void expect_blocks_then_1001(struct it_ws *ws, long long first, long long
 	cr_assert_str_eq(reason, "server shutting down", "%s: close reason", who);
 }
 
-/* The events shape's contracts, as an EventLog query (several MB of
- * notification per block). */
-static char *eventlog_query(void)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "%s --shape events --print-contracts", it_bin("zws-fake-lookup"));
-	FILE *p = popen(cmd, "r");
-	cr_assert(p);
-	size_t cap = 64 + TOKENS * 46, len = 0;
-	char *q = malloc(cap), line[128];
-	cr_assert(q);
-	len += (size_t)snprintf(q, cap, "{\"query\":\"EventLog\",\"addresses\":[");
-	int n = 0;
-	while (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = '\0';
-		len += (size_t)snprintf(q + len, cap - len, "%s\"%s\"", n++ ? "," : "", line);
-	}
-	cr_assert_eq(pclose(p), 0);
-	cr_assert_eq(n, TOKENS);
-	snprintf(q + len, cap - len, "]}");
-	return q;
-}
-
 static int exit_code(int status)
 {
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -142,7 +118,7 @@ Test(ops, sigterm_drains_every_client_whole_then_1001, .timeout = 300)
 				   .lookup_args = (const char *const[]){ "--shape", "events", NULL },
 				   .zws_args = (const char *const[]){ "--max-message", "65536", "--drain-s", "60", NULL } };
 	it_stack_start(&s, &o);
-	char *el = eventlog_query();
+	char *el = it_events_shape_query();
 	struct it_ws *behind = subscribe(s.zws_port, el);
 	struct it_ws *ref = subscribe(s.zws_port, el);
 	enum { NB = 8 };
@@ -208,7 +184,7 @@ Test(ops, drain_cuts_at_its_bound_and_on_a_second_signal, .timeout = 300)
 	struct it_stack_opts o = { .height = 800000, .no_zws = true,
 				   .lookup_args = (const char *const[]){ "--shape", "events", NULL } };
 	it_stack_start(&s, &o);
-	char *el = eventlog_query();
+	char *el = it_events_shape_query();
 	int pa = it_free_port(), pb = it_free_port();
 	struct it_proc *a = start_zws("zws-a", s.db, pa, (const char *const[]){ "ZWS_DRAIN_S=2", NULL },
 				      (const char *const[]){ "--max-message", "65536", NULL });

@@ -24,7 +24,6 @@
 
 #include "harness.h"
 
-#define TOKENS 1000
 
 /* A raw client: the socket and every byte it has read. */
 struct raw {
@@ -156,28 +155,6 @@ static void assert_payload(struct frame f, const char *want, const char *what)
 		  what, f.len, (const char *)f.data);
 }
 
-/* The events shape's contracts, as an EventLog query. */
-static char *eventlog_query(void)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "%s --shape events --print-contracts", it_bin("zws-fake-lookup"));
-	FILE *p = popen(cmd, "r");
-	cr_assert(p);
-	size_t cap = 64 + TOKENS * 46, len = 0;
-	char *q = malloc(cap), line[128];
-	cr_assert(q);
-	len += (size_t)snprintf(q, cap, "{\"query\":\"EventLog\",\"addresses\":[");
-	int n = 0;
-	while (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = '\0';
-		len += (size_t)snprintf(q + len, cap - len, "%s\"%s\"", n++ ? "," : "", line);
-	}
-	cr_assert_eq(pclose(p), 0);
-	cr_assert_eq(n, TOKENS);
-	snprintf(q + len, cap - len, "]}");
-	return q;
-}
-
 /* Event logs in a notification's EventLog value. */
 static size_t event_logs(const char *json)
 {
@@ -240,7 +217,7 @@ Test(zws_wire, every_frame_header_and_payload_including_a_partial_write_lws_take
 				   .lookup_args = (const char *const[]){ "--shape", "events", NULL },
 				   .zws_args = (const char *const[]){ "--max-message", "65536", NULL } };
 	it_stack_start(&s, &o);
-	char *el = eventlog_query();
+	char *el = it_events_shape_query();
 	const char *nb = "{\"query\":\"NewBlock\"}";
 	const char *txn = "{\"query\":\"TxnLog\",\"addresses\":[\"0x00000000000000000000000000000000000c0001\"]}";
 	const char *unsub = "{\"query\":\"Unsubscribe\",\"type\":\"TxnLog\"}";

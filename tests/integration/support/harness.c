@@ -931,3 +931,24 @@ void it_stack_stop(struct it_stack *s)
 	free(s->db);
 	s->db = NULL;
 }
+
+char *it_events_shape_query(void)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s --shape events --print-contracts", it_bin("zws-fake-lookup"));
+	FILE *p = popen(cmd, "r");
+	cr_assert(p);
+	size_t cap = 64 + IT_EVENTS_SHAPE_CONTRACTS * 46, len = 0;
+	char *q = malloc(cap), line[128];
+	cr_assert(q);
+	len += (size_t)snprintf(q, cap, "{\"query\":\"EventLog\",\"addresses\":[");
+	int n = 0;
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		len += (size_t)snprintf(q + len, cap - len, "%s\"%s\"", n++ ? "," : "", line);
+	}
+	cr_assert_eq(pclose(p), 0);
+	cr_assert_eq(n, IT_EVENTS_SHAPE_CONTRACTS);
+	snprintf(q + len, cap - len, "]}");
+	return q;
+}

@@ -45,6 +45,11 @@ bool it_log_wait(const struct it_proc *p, const char *needle, int timeout_ms);
 
 /* Absolute path of a program in build/bin. */
 const char *it_bin(const char *program);
+/* An EventLog query naming every contract of the fake lookup's "events"
+ * shape (IT_EVENTS_SHAPE_CONTRACTS of them; several MB of notification
+ * per block). malloc'd. */
+#define IT_EVENTS_SHAPE_CONTRACTS 1000
+char *it_events_shape_query(void);
 /* Absolute path of a fixture file; it_fixture_read returns its contents
  * (malloc'd). */
 const char *it_fixture(const char *file);
