@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-from drive import DevTools, Failure, chromium_argv, produce, screenshot, wait_for
+from devtools import DevTools, Failure, chromium_argv, screenshot
+from drive import produce, wait_for
 
 PAGE = """document.getElementById('block') ? {
   block: document.getElementById('block').textContent.replace(/,/g, ''),
@@ -39,15 +40,7 @@ def shown(dt):
 
 
 def run(args, dt):
-    target = next((t for t in dt.call("Target.getTargets", session=False)["targetInfos"]
-                   if t["type"] == "page"), None)
-    if not target:
-        raise Failure("Chromium opened no page")
-    dt.session = dt.call("Target.attachToTarget",
-                         {"targetId": target["targetId"], "flatten": True},
-                         session=False)["sessionId"]
-    dt.call("Page.enable")
-    dt.call("Runtime.enable")
+    dt.attach_page()
     dt.call("Page.navigate", {"url": args.page})
     print(f"status page: opened {args.page}", flush=True)
 
