@@ -39,14 +39,13 @@ static const char block_sql[] =
 static const char latest_sql[] =
 	"SELECT r.lo, r.hi, b.tx_block::text, b.tx_hashes::text, b.num_txns FROM " HELD
 	" LEFT JOIN tx_blocks b ON b.block_num = r.hi";
-/* $2: the page, or -1 for every transaction of a block of at most one
- * page (a bigger one is read page by page). */
+/* $2: the page, or -1 for every transaction of the block, as the lookup
+ * answers GetTxnBodiesForTxBlock whatever the block's size. */
 static const char bodies_sql[] =
 	"SELECT r.lo, r.hi, b.num_txns, t.body, t.receipt FROM " HELD
 	" LEFT JOIN tx_blocks b ON b.block_num = $1::bigint"
 	" LEFT JOIN transactions t ON t.block_num = b.block_num AND"
-	" (($2::int < 0 AND b.num_txns <= 2500) OR"
-	"  ($2::int >= 0 AND t.position >= $2::int * 2500 AND t.position < ($2::int + 1) * 2500))"
+	" ($2::int < 0 OR (t.position >= $2::int * 2500 AND t.position < ($2::int + 1) * 2500))"
 	" ORDER BY t.position";
 static const char txn_sql[] =
 	"SELECT r.lo, r.hi, t.body, t.receipt, t.is_deploy, t.contract_addr FROM " HELD
@@ -269,7 +268,7 @@ static void answer_block(struct rpc_job *j, size_t i, const PGresult *res)
 static void answer_bodies(struct rpc_job *j, size_t i, const PGresult *res)
 {
 	const struct rpc_call *c = &j->batch.calls[i];
-	char what[48], msg[200];
+	char what[48];
 	snprintf(what, sizeof(what), "block %llu", (unsigned long long)c->block);
 	if (PQgetisnull(res, 0, 2)) {
 		answer_not_held(j, i, res, what);
@@ -279,13 +278,6 @@ static void answer_bodies(struct rpc_job *j, size_t i, const PGresult *res)
 	bool paged = c->method == RPC_GET_TXN_BODIES_FOR_TX_BLOCK_EX;
 	if (num_txns == 0 || (paged && c->page >= rpc_num_pages(num_txns))) {
 		answer_no_txns(j, i);
-		return;
-	}
-	if (!paged && num_txns > RPC_TXNS_PER_PAGE) {
-		snprintf(msg, sizeof(msg), "block %llu has %llu transactions; read them with "
-			 "GetTxnBodiesForTxBlockEx, %d a page", (unsigned long long)c->block,
-			 (unsigned long long)num_txns, RPC_TXNS_PER_PAGE);
-		answer_error(j, i, RPC_INVALID_PARAMS, msg);
 		return;
 	}
 	struct buf b = BUF_INIT;
