@@ -6,7 +6,9 @@
 // an async iterator); and when the connection drops (network, zws restart)
 // it reconnects with capped exponential backoff and full jitter and resumes
 // from the block after the last one it received, so the application sees
-// every block exactly once. No dependencies; runs in browsers and in Node 20
+// every block exactly once. Started without fromBlock, it first asks the
+// server (GetServerInfo) where its subscription starts, so even a drop
+// before the first notification loses nothing. No dependencies; runs in browsers and in Node 20
 // (pass a WebSocket constructor, or run Node with --experimental-websocket).
 // The README beside this file documents the API and the error policy.
 
@@ -27,6 +29,8 @@ const RETRYABLE = [
   /^resume point ahead of the chain/,
 ];
 const TOO_OLD = /^resume point too old \(oldest resumable block (\d+)\)$/;
+// The id of the GetServerInfo call that asks where a first Resume starts.
+const NEXT_BLOCK_ID = 'zws-client:nextBlock';
 
 /** An error the client reports to the application (onError, the iterator). */
 export class ZwsError extends Error {
@@ -124,6 +128,7 @@ export class ZwsClient {
     this._answerTimer = null;
     this._idleTimer = null;
     this._resumeWhenDrained = false;
+    this._askingNext = false;
     this._state = 'idle';
     this._error = null;
     this._iter = null;
@@ -228,6 +233,7 @@ export class ZwsClient {
     this._setState('connecting', { attempt: this._attempt, url: this._opt.url });
     this.stats.connects++;
     this._subscribed = false;
+    this._askingNext = false;
     let ws;
     try {
       ws = new this._WebSocket(this._opt.url);
@@ -237,7 +243,7 @@ export class ZwsClient {
       return;
     }
     this._ws = ws;
-    ws.onopen = () => { if (this._ws === ws) this._sendResume(); };
+    ws.onopen = () => { if (this._ws === ws) this._opened(); };
     ws.onmessage = (ev) => { if (this._ws === ws) this._onMessage(ev.data); };
     // A failed connection fires error, then close; Node 20's WebSocket
     // fires only error, so error alone counts as the drop.
@@ -265,6 +271,30 @@ export class ZwsClient {
       this._idleTimer = null;
       if (this._subscribed) this._drop(`no message within ${this._opt.idleTimeoutMs} ms`);
     }, this._opt.idleTimeoutMs);
+  }
+
+  // Knowing no block yet, the client asks where a Resume without fromBlock
+  // would start (GetServerInfo's nextBlock) and resumes from there, so a
+  // drop before the first notification costs nothing. A server that cannot
+  // say (an error, no nextBlock) gets a Resume without fromBlock.
+  _opened() {
+    if (this._resumePoint() !== null) {
+      this._sendResume();
+      return;
+    }
+    this._askingNext = true;
+    this._armAnswerTimer('no GetServerInfo answer');
+    this._ws.send(JSON.stringify({ jsonrpc: '2.0', id: NEXT_BLOCK_ID, method: 'GetServerInfo', params: [] }));
+  }
+
+  _onNextBlock(msg) {
+    this._askingNext = false;
+    const next = msg && msg.id === NEXT_BLOCK_ID ? msg.result?.nextBlock : undefined;
+    if ((typeof next === 'number' && Number.isSafeInteger(next) && next > 0) ||
+        (typeof next === 'string' && /^[1-9][0-9]{0,19}$/.test(next))) {
+      this._from = BigInt(next);
+    }
+    this._sendResume();
   }
 
   _sendResume() {
@@ -296,7 +326,8 @@ export class ZwsClient {
         { kind: 'protocol' }));
       return;
     }
-    if (msg && msg.type === 'Notification') this._onNotification(msg);
+    if (this._askingNext) this._onNextBlock(msg);
+    else if (msg && msg.type === 'Notification') this._onNotification(msg);
     else if (msg && msg.type === 'Error') this._onServerError(String(msg.error));
     else if (msg && msg.query === 'Resume' && !this._subscribed && this._sent) this._onSubscribed();
     // Anything else is an echo of a query this client did not send (none)
@@ -378,6 +409,7 @@ export class ZwsClient {
   _dropped(reason) {
     this._ws = null;
     this._subscribed = false;
+    this._askingNext = false;
     clearTimeout(this._answerTimer);
     clearTimeout(this._idleTimer);
     this._answerTimer = null;

@@ -4,8 +4,10 @@
 # subscribes to NewBlock, creates $CHAOS_READY once subscribed and appends
 # each block number it processed, one per line, to $CHAOS_OUT.
 #
-#   chaos_run   blocks are produced every CHAOS_INTERVAL seconds while zws
-#               is killed (SIGKILL) and restarted on its port twice and
+#   chaos_run   zws is killed once the client subscribed, before any
+#               block; blocks are produced every CHAOS_INTERVAL seconds
+#               from then on, while zws is restarted, killed (SIGKILL)
+#               and restarted on its port twice more and
 #               zws-ingest is killed while more than --live-distance
 #               blocks are produced and restarted; then production stops
 #               and $CHAOS_OUT must hold every block from the first
@@ -85,8 +87,15 @@ chaos_check_sequence() {
 chaos_run() {
 	local first=$((STACK_HEIGHT + 1)) h
 	stack_wait 60 "the client did not subscribe" test -f "$CHAOS_READY"
+	# Its first connection drops before its first notification: the blocks
+	# produced until zws is back must still reach it.
+	stack_kill zws
 	chaos_produce
-	stack_wait 60 "the client processed no 3 blocks" chaos_reached $((first + 2))
+	stack_wait 60 "the lookup did not produce $CHAOS_ZWS_DOWN_BLOCKS blocks" \
+		chaos_head_at_least $((first + CHAOS_ZWS_DOWN_BLOCKS - 1))
+	stack_start_zws
+	stack_log "zws restarted at head $(chaos_head) before the client's first block"
+	stack_wait 90 "the client processed no 3 blocks" chaos_reached $((first + 2))
 	chaos_outage zws "$CHAOS_ZWS_DOWN_BLOCKS"
 	chaos_outage zws "$CHAOS_ZWS_DOWN_BLOCKS"
 	chaos_outage ingest "$CHAOS_INGEST_DOWN_BLOCKS"

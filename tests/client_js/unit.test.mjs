@@ -31,19 +31,29 @@ function notification(n, values) {
 }
 
 // A WebSocket server; onQuery(conn, text) answers each query. conns[i].queries
-// holds what connection i sent.
-async function fakeZws(onQuery) {
+// holds the queries connection i sent, conns[i].rpc its JSON-RPC requests.
+// GetServerInfo is answered by info(conn, request): a text to send, or
+// null to send nothing; by default as a zws without JSON-RPC reads would.
+const OLD_ZWS = () => '{"type":"Error","error":"invalid query field"}';
+async function fakeZws(onQuery, info = OLD_ZWS) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(wss, 'listening');
   const conns = [];
   wss.on('connection', (ws) => {
-    const conn = { ws, queries: [], index: conns.length,
+    const conn = { ws, queries: [], rpc: [], index: conns.length,
       send: (t) => ws.send(t), close: () => ws.terminate() };
     conns.push(conn);
     ws.on('message', (data) => {
       const text = data.toString();
+      const msg = JSON.parse(text);
+      if (msg.jsonrpc !== undefined) {
+        conn.rpc.push(msg);
+        const answer = info(conn, msg);
+        if (answer !== null) ws.send(answer);
+        return;
+      }
       conn.queries.push(text);
-      onQuery(conn, text, JSON.parse(text));
+      onQuery(conn, text, msg);
     });
   });
   return {
@@ -137,7 +147,82 @@ test('a connection that fails with an error event and no close event is retried'
   assert.equal(seen.states.find((s) => s.s === 'waiting').reason, 'connection failed');
 });
 
-test('the first Resume has no fromBlock; after a drop it resumes from the block after the last', async () => {
+function serverInfo(nextBlock) {
+  return (conn, req) => JSON.stringify({ jsonrpc: '2.0', id: req.id,
+    result: { version: '0.1.0', scope: 'process', nextBlock } });
+}
+
+test('no fromBlock: the client asks GetServerInfo and resumes from its nextBlock; a drop before any block loses nothing', async () => {
+  // Connection 0 subscribes from block 20 and drops before block 20 is
+  // produced; blocks 20 and 21 come while the client is away.
+  const srv = await fakeZws((conn, text) => {
+    conn.send(text);
+    if (conn.index === 0) setTimeout(() => conn.close(), 20);
+    else for (const n of [20, 21]) conn.send(notification(n));
+  }, serverInfo(20));
+  const { seen, opts } = collect({ url: srv.url });
+  const client = new ZwsClient(opts).start();
+  await until('block 21', () => seen.blocks.includes('21'));
+  client.close();
+  await srv.close();
+  assert.deepEqual(srv.conns[0].rpc, [{ jsonrpc: '2.0', id: 'zws-client:nextBlock', method: 'GetServerInfo', params: [] }]);
+  assert.deepEqual(srv.conns[1].rpc, [], 'the second connection knows where to resume');
+  assert.deepEqual(srv.conns.map((c) => JSON.parse(c.queries[0])), [
+    { query: 'Resume', fromBlock: '20', queries: [{ query: 'NewBlock' }] },
+    { query: 'Resume', fromBlock: '20', queries: [{ query: 'NewBlock' }] },
+  ]);
+  assert.deepEqual(seen.blocks, ['20', '21']);
+  assert.equal(seen.states.find((s) => s.s === 'subscribed').fromBlock, '20');
+  assert.deepEqual(seen.errors, []);
+});
+
+test('nextBlock as a decimal string is taken too; before any block nextBlock names it', async () => {
+  const srv = await fakeZws((conn, text) => conn.send(text), serverInfo('18446744073709551615'));
+  const { opts } = collect({ url: srv.url });
+  const client = new ZwsClient(opts).start();
+  await until('subscribed', () => client.state === 'subscribed');
+  assert.equal(JSON.parse(srv.conns[0].queries[0]).fromBlock, '18446744073709551615');
+  assert.equal(client.nextBlock, '18446744073709551615');
+  client.close();
+  await srv.close();
+});
+
+test('GetServerInfo answered with an error or without a usable nextBlock: Resume without fromBlock', async () => {
+  const answers = [
+    (conn, req) => JSON.stringify({ jsonrpc: '2.0', id: req.id,
+      error: { code: -32603, message: 'PostgreSQL unavailable' } }),
+    serverInfo(null),
+    serverInfo(-5),
+    serverInfo('12x'),
+    (conn, req) => JSON.stringify({ jsonrpc: '2.0', id: 'someone else', result: { nextBlock: 7 } }),
+  ];
+  for (const info of answers) {
+    const srv = await fakeZws((conn, text) => conn.send(text), info);
+    const { seen, opts } = collect({ url: srv.url });
+    const client = new ZwsClient(opts).start();
+    await until('subscribed', () => client.state === 'subscribed');
+    client.close();
+    await srv.close();
+    assert.deepEqual(JSON.parse(srv.conns[0].queries[0]), { query: 'Resume', queries: [{ query: 'NewBlock' }] });
+    assert.equal(client.nextBlock, null);
+    assert.deepEqual(seen.errors, []);
+  }
+});
+
+test('no answer to GetServerInfo within answerTimeoutMs: the client reconnects and asks again', async () => {
+  const srv = await fakeZws((conn, text) => conn.send(text),
+    (conn, req) => (conn.index === 0 ? null : serverInfo(5)(conn, req)));
+  const { seen, opts } = collect({ url: srv.url, answerTimeoutMs: 100 });
+  const client = new ZwsClient(opts).start();
+  await until('subscribed', () => client.state === 'subscribed');
+  client.close();
+  await srv.close();
+  assert.equal(seen.states.find((s) => s.s === 'waiting').reason, 'no GetServerInfo answer within 100 ms');
+  assert.deepEqual(srv.conns.map((c) => c.queries.length), [0, 1]);
+  assert.equal(JSON.parse(srv.conns[1].queries[0]).fromBlock, '5');
+});
+
+test('a server without GetServerInfo: the first Resume has no fromBlock; after a drop it resumes from the block after the last', async () => {
   const srv = await fakeZws((conn, text) => {
     conn.send(text);
     if (conn.index === 0) {

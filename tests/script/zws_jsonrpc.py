@@ -369,6 +369,13 @@ for call in (zws_ws, zws_http):
     check(info["firstBlock"] == first and info["lastBlock"] == last and info["ingestBlock"] == last,
           "GetServerInfo blocks: %r" % info)
     check(info["scope"] == "process" and info["sessions"] >= 1 and info["version"], "GetServerInfo: %r" % info)
+    # Every stored block is pushed (or announced): a Resume without
+    # fromBlock would start after the last, and one from there is taken.
+    check(info["nextBlock"] == last + 1, "GetServerInfo nextBlock: %r" % info)
+resumer = WS(ZWS_PORT)
+resume = '{"query":"Resume","fromBlock":"%d","queries":[{"query":"NewBlock"}]}' % info["nextBlock"]
+resumer.send(resume)
+check(resumer.recv() == resume, "Resume from GetServerInfo's nextBlock is answered with its echo")
 
 # ---- beside subscriptions ----
 sub = WS(ZWS_PORT)

@@ -51,6 +51,13 @@ uint64_t replay_oldest(const struct zws *app)
 	return app->oldest > window ? app->oldest : window;
 }
 
+uint64_t replay_next_live(const struct zws *app)
+{
+	if (!app->bounds_known)
+		return 0;
+	return app->fanned ? app->fanned + 1 : app->head + 1;
+}
+
 static struct session_replay *replay_of(const struct session *s)
 {
 	return s->resumed ? lws_get_opaque_user_data(s->wsi) : NULL;

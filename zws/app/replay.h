@@ -20,6 +20,10 @@ struct session;
 /* The oldest block a Resume may start from: the oldest stored, and no
  * more than --max-resume behind the head. */
 uint64_t replay_oldest(const struct zws *app);
+/* The block a Resume without fromBlock starts from now: the one after
+ * the last pushed live (the head + 1 before the first); 0 while the
+ * stored range is not known yet. */
+uint64_t replay_next_live(const struct zws *app);
 /* s sent Resume: its notifications carry blockNum from now on and it
  * gets every block from from on (the head + 1: only live ones). */
 void replay_start(struct session *s, uint64_t from);

@@ -17,6 +17,7 @@
 #include "app.h"
 #include "log.h"
 #include "pgfeed.h"
+#include "replay.h"
 #include "rpc_request.h"
 #include "rpc_result.h"
 #include "session.h"
@@ -408,6 +409,15 @@ static void answer_info(struct rpc_job *j, size_t i, const PGresult *res)
 	append_field(&b, ",\"lastBlock\":", res, 1);
 	append_field(&b, ",\"ingestBlock\":", res, 2);
 	append_field(&b, ",\"ingestHead\":", res, 3);
+	/* Where a Resume without fromBlock sent now would start: a client
+	 * that asks first resumes from here, and loses nothing if it drops
+	 * before its first notification. */
+	uint64_t next = replay_next_live(app);
+	buf_append_str(&b, ",\"nextBlock\":");
+	if (next)
+		buf_append_u64(&b, next);
+	else
+		buf_append_str(&b, "null");
 	buf_append_char(&b, '}');
 	answer_buf(j, i, &b);
 }
