@@ -21,10 +21,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -102,20 +102,38 @@ static struct worker *worker_get(void)
 	return w;
 }
 
-/* A connected pair: *client ours, *server for zws. */
+/* A connected pair: *client ours, *server for zws. The connect is
+ * non-blocking and waited for with poll, and the accept retried, since
+ * libFuzzer's -timeout alarm may interrupt either (EINTR). */
 static bool connect_pair(struct worker *w, int *client, int *server)
 {
-	*client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	*client = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (*client < 0)
 		return false;
-	if (connect(*client, (struct sockaddr *)&w->addr, sizeof(w->addr)) != 0 ||
-	    (*server = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
-		fprintf(stderr, "connect/accept: %s\n", strerror(errno));
-		close(*client);
-		return false;
+	int err = 0;
+	socklen_t elen = sizeof(err);
+	struct pollfd pfd = { .fd = *client, .events = POLLOUT };
+	if (connect(*client, (struct sockaddr *)&w->addr, sizeof(w->addr)) != 0) {
+		int r;
+		if (errno != EINPROGRESS)
+			goto fail;
+		while ((r = poll(&pfd, 1, 5000)) < 0 && errno == EINTR)
+			;
+		if (r != 1 || getsockopt(*client, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+			goto fail;
+		if (err) {
+			errno = err;
+			goto fail;
+		}
 	}
-	fcntl(*client, F_SETFL, O_NONBLOCK);
-	return true;
+	while ((*server = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (*server >= 0)
+		return true;
+fail:
+	fprintf(stderr, "connect/accept: %s\n", strerror(errno));
+	close(*client);
+	return false;
 }
 
 /* What zws sent and whether it closed. */
