@@ -10,6 +10,7 @@
 #     replayed notifications are byte for byte the live ones.
 #  4. A gap longer than --max-resume is skipped with one WARN.
 #  5. Blocks zws-ingest --rewind stores again are not pushed again.
+#  6. A resuming client that stops reading is dropped (--max-queue).
 source "$(dirname "$0")/ingest_common.bash"
 BLOCKS="python3 $(dirname "$0")/zws_resume_blocks.py"
 H0=700000
@@ -205,6 +206,23 @@ for _ in $(seq 100); do [ "$($BLOCKS "$T/gap.out" | tail -n1)" = $((BEFORE + 2))
 [ "$($BLOCKS "$T/gap.out" | tail -n3 | tr '\n' ' ')" = "$BEFORE $((BEFORE + 1)) $((BEFORE + 2)) " ] ||
   it_fail "after the rewind pushing did not go on from blk=$BEFORE: $($BLOCKS "$T/gap.out" | tail -n3 | tr '\n' ' ')"
 it_log "$(grep -m1 "stored again" "$T/zws3.log" | cut -d' ' -f3-)"
+
+it_log "6. a resuming client that stops reading is dropped like a live one"
+start_zws zws4 --max-queue 3
+start_producing
+# It resumes from the oldest block and never reads: its 4 KB buffer fills
+# within the first notifications. zws must not hold it (nor its replay)
+# for ever: it is dropped once --max-queue blocks came while it took none.
+NEVER=$(python3 "$(dirname "$0")/zws_never_reads.py" "${ZURL##*:}" $((H0 - 5)) "$EMITTER" 6)
+stop_producing
+it_log "the client that never read: $NEVER"
+grep -q "dropped: replaying, took no notification for [0-9]* ms while [0-9]* blocks came (--max-queue 3)" "$T/zws4.log" ||
+  it_fail "the resuming client that never read was not dropped: $(grep -c . "$T/zws4.log") log lines, it saw: $NEVER"
+case $NEVER in
+  "closed 1008 slow client "* | eof*) ;;
+  *) it_fail "the resuming client that never read was not closed: $NEVER" ;;
+esac
+it_log "$(grep -m1 "dropped: replaying" "$T/zws4.log" | cut -d' ' -f3-)"
 
 FAILED=0
 it_log "PASS"

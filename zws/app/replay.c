@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "log.h"
 #include "notification.h"
 #include "pgfeed.h"
@@ -35,6 +36,10 @@ struct session_replay {
 	struct session *s;
 	uint64_t next;     /* the next block it gets */
 	bool read_for;     /* it waited for next to be read from PostgreSQL */
+	/* When it was last sent a notification (or resumed), and the head
+	 * then: a client that takes none while --max-queue blocks come and
+	 * for SESSION_STALL_MS is dropped, as a live client would be. */
+	uint64_t sent_ms, head_at_sent;
 };
 
 static void tick(lws_sorted_usec_list_t *sul);
@@ -111,6 +116,8 @@ void replay_start(struct session *s, uint64_t from)
 	r->s = s;
 	r->next = from;
 	r->read_for = false;
+	r->sent_ms = clock_now_ms();
+	r->head_at_sent = app->head;
 	dlist_add(&app->replaying, &r->node);
 	app->nreplaying++;
 	stats_add(&app->stats->resumes, 1);
@@ -223,6 +230,18 @@ static bool send_block(struct zws *app, struct session *s, const struct block *b
 
 enum visit { VISIT_WAITED, VISIT_SENT, VISIT_PARKED, VISIT_GONE };
 
+/* s cannot be sent its next notification (it has not taken the last):
+ * whether it stopped reading, by the rule for live clients (session.c,
+ * too_slow): --max-queue blocks came since it was last sent one, and
+ * SESSION_STALL_MS passed. Its memory stays one notification either way;
+ * this frees its connection and its place in the replay. */
+static bool stalled(const struct zws *app, const struct session *s)
+{
+	const struct session_replay *r = replay_of(s);
+	return (s->state == SESSION_OPEN || s->state == SESSION_CHECKING) &&
+	       app->head - r->head_at_sent >= app->cfg->queue_max && clock_now_ms() - r->sent_ms >= SESSION_STALL_MS;
+}
+
 /* Serves s up to REPLAY_PER_VISIT blocks; *sent counts notifications. */
 static enum visit visit(struct zws *app, struct session *s, unsigned *sent)
 {
@@ -234,8 +253,18 @@ static enum visit visit(struct zws *app, struct session *s, unsigned *sent)
 		}
 		if (replay_of(s)->next > app->head)
 			return VISIT_PARKED;
-		if (!session_idle(s))
-			return result;
+		if (!session_idle(s)) {
+			if (!stalled(app, s))
+				return result;
+			log_warn(SESSION_FMT "dropped: replaying, took no notification for %llu ms while %llu "
+				 "blocks came (--max-queue %u)", SESSION_ARGS(s),
+				 (unsigned long long)(clock_now_ms() - replay_of(s)->sent_ms),
+				 (unsigned long long)(app->head - replay_of(s)->head_at_sent), app->cfg->queue_max);
+			stats_add(&app->stats->dropped[STATS_DROP_SLOW], 1);
+			forget(s);
+			session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow client");
+			return VISIT_GONE;
+		}
 		if (replay_of(s)->next < replay_oldest(app)) {
 			log_warn(SESSION_FMT "dropped: replay at blk=%llu fell more than --max-resume behind "
 				 "the head blk=%llu", SESSION_ARGS(s), (unsigned long long)replay_of(s)->next,
@@ -262,6 +291,10 @@ static enum visit visit(struct zws *app, struct session *s, unsigned *sent)
 										: STATS_REPLAY_CACHE], 1);
 		replay_of(s)->next++;
 		replay_of(s)->read_for = false;
+		if (b) {
+			replay_of(s)->sent_ms = clock_now_ms();
+			replay_of(s)->head_at_sent = app->head;
+		}
 		*sent += b != NULL;
 		result = VISIT_SENT;
 	}
