@@ -3,6 +3,7 @@
  * append. */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@ void buf_reserve(struct buf *b, size_t extra)
 {
 	if (b->failed || b->cap - b->len > extra)
 		return;
+	if (extra >= SIZE_MAX / 2 - b->len) {
+		b->failed = true; /* no size_t could hold it: doubling would wrap */
+		return;
+	}
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap - b->len <= extra)
 		cap *= 2;

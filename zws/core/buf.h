@@ -24,7 +24,8 @@ void buf_append_char(struct buf *b, char c);
 void buf_append_json_string(struct buf *b, const char *s, size_t len);
 /* Appends the decimal form of v. */
 void buf_append_u64(struct buf *b, unsigned long long v);
-/* Makes room for at least extra more bytes. */
+/* Makes room for at least extra more bytes; fails the buffer if no
+ * allocation could hold them. */
 void buf_reserve(struct buf *b, size_t extra);
 /* Keeps the allocation, forgets the content and any failure. */
 void buf_reset(struct buf *b);
