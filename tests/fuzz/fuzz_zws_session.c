@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mask_check.h"
 #include "server.h"
 #include "stats_region.h"
 #include "zws_config.h"
@@ -46,6 +47,14 @@
 static const char handshake[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
 				"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 				"Sec-WebSocket-Version: 13\r\n\r\n";
+
+/* One loop turn as the server's own loop runs it: lws, then the sessions
+ * whose client sent an unmasked ping. */
+static void service(struct lws_context *cx)
+{
+	lws_service(cx, -1);
+	mask_check_sweep();
+}
 
 struct worker {
 	struct zws_config cfg;
@@ -179,7 +188,7 @@ static void send_all(struct lws_context *cx, struct client *c, const uint8_t *p,
 		}
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return; /* zws hung up */
-		lws_service(cx, -1);
+		service(cx);
 		take(c);
 		++*turns;
 	}
@@ -189,7 +198,7 @@ static void send_all(struct lws_context *cx, struct client *c, const uint8_t *p,
 static void settle(struct lws_context *cx, struct client *c, int *turns)
 {
 	for (int quiet = 0; quiet < SESSION_QUIET_TURNS && !c->eof && *turns < SESSION_MAX_TURNS; ++*turns) {
-		lws_service(cx, -1);
+		service(cx);
 		quiet = take(c) ? 0 : quiet + 1;
 	}
 }
@@ -250,11 +259,12 @@ static bool in_input(const struct wire *w, const uint8_t *payload, size_t n)
 }
 
 /* Whether the tail of a close payload (n bytes) is the end of one of
- * lws's own close payloads: a code, then one of its reasons. */
+ * lws's own close payloads (or zws's, which lws keeps in the same
+ * buffer): a code, then one of their reasons. */
 static bool lws_reason_tail(const uint8_t *tail, size_t n)
 {
 	static const char *const reasons[] = { "frag ctl", "bad cont", "bad opc", "bad fin", "rsv bits",
-					       "bad utf8", "partial utf8" };
+					       "bad utf8", "partial utf8", "unmasked frame" };
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
 		size_t r = strlen(reasons[i]), same = n < r ? n : r;
 		if (n <= r + 2 && memcmp(tail + n - same, reasons[i] + r - same, same) == 0)
@@ -374,17 +384,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int server_fd, turns = 0;
 	FUZZ_CHECK(c.out);
 	FUZZ_CHECK(connect_pair(w, &c.fd, &server_fd));
+	mask_check_accepted(NULL, server_fd); /* as the listener's accepted hook */
 	FUZZ_CHECK(lws_adopt_socket_vhost(server_vhost(w->sv), server_fd));
 	send_all(cx, &c, (const uint8_t *)handshake, sizeof(handshake) - 1, &turns);
 	while (!c.eof && !memmem(c.out, c.len, "\r\n\r\n", 4) && turns++ < SESSION_MAX_TURNS) {
-		lws_service(cx, -1);
+		service(cx);
 		take(&c);
 	}
 	send_all(cx, &c, data, size, &turns);
 	settle(cx, &c, &turns);
 	shutdown(c.fd, SHUT_WR);
 	while (!c.eof && turns++ < SESSION_MAX_TURNS) {
-		lws_service(cx, -1);
+		service(cx);
 		take(&c);
 	}
 	FUZZ_CHECK(c.eof); /* zws closes a connection whose client has gone */

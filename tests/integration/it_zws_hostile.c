@@ -127,6 +127,102 @@ Test(hostile, nothing_follows_the_close_zws_sends_for_a_protocol_error, .timeout
 	it_mark_passed();
 }
 
+/* Appends a frame, masked with the key 00000000 or not, to out. */
+static size_t put_frame(unsigned char *out, unsigned char b0, bool masked, const char *payload)
+{
+	size_t len = strlen(payload), n = 0;
+	out[n++] = b0;
+	out[n++] = (unsigned char)((masked ? 0x80 : 0) | len);
+	if (masked)
+		for (int i = 0; i < 4; i++)
+			out[n++] = 0;
+	memcpy(out + n, payload, len);
+	return n + len;
+}
+
+/* The next frame that is not a pong is a close with 1002, and nothing
+ * follows it. */
+static void expect_1002(struct it_ws *ws, const char *what)
+{
+	struct it_ws_frame f;
+	do {
+		cr_assert(it_ws_recv_frame_raw(ws, &f, 5000), "%s: no close frame", what);
+		if (f.opcode == IT_WS_PONG)
+			it_ws_frame_free(&f);
+	} while (f.opcode == IT_WS_PONG);
+	cr_assert_eq(f.opcode, IT_WS_CLOSE, "%s: opcode %d (%.60s), not a close", what, f.opcode, f.data);
+	cr_assert_eq(f.close_code, 1002, "%s: closed with %d", what, f.close_code);
+	it_ws_frame_free(&f);
+	bool more = it_ws_recv_frame_raw(ws, &f, 1000);
+	cr_assert_not(more, "%s: a frame after the close: opcode %d", what, more ? f.opcode : 0);
+	it_ws_close(ws);
+}
+
+Test(hostile, unmasked_client_frames_are_closed_with_1002, .timeout = 60)
+{
+	struct it_stack s;
+	struct it_stack_opts o = { .height = 1000 };
+	it_stack_start(&s, &o);
+	struct it_ws *good = connected(s.zws_port);
+	cr_assert(it_ws_send(good, newblock));
+	expect_message(good, newblock, "subscribe");
+	unsigned char b[256];
+
+	/* A masked query is answered; the same query unmasked is not: the
+	 * close comes instead. */
+	struct it_ws *ws = connected(s.zws_port);
+	size_t n = put_frame(b, 0x81, true, newblock);
+	cr_assert(it_ws_send_raw(ws, b, n));
+	expect_message(ws, newblock, "the masked query");
+	n = put_frame(b, 0x81, false, newblock);
+	cr_assert(it_ws_send_raw(ws, b, n));
+	expect_1002(ws, "unmasked text frame");
+
+	/* Both in one write: as for lws's own protocol errors, the close is
+	 * the first and only frame (the reply queued for the first is not
+	 * sent after it). */
+	ws = connected(s.zws_port);
+	n = put_frame(b, 0x81, true, newblock);
+	n += put_frame(b + n, 0x81, false, newblock);
+	cr_assert(it_ws_send_raw(ws, b, n));
+	expect_1002(ws, "a masked and an unmasked text frame in one write");
+
+	/* Unmasked control frames and continuations fail the same way. */
+	const struct {
+		unsigned char first, second;
+		const char *what;
+	} cases[] = {
+		{ 0, 0x89, "unmasked ping" },
+		{ 0, 0x8a, "unmasked pong" },
+		{ 0, 0x88, "unmasked close" },
+		{ 0x01, 0x80, "unmasked continuation" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ws = connected(s.zws_port);
+		n = 0;
+		if (cases[i].first)
+			n = put_frame(b, cases[i].first, true, "{\"query\":");
+		const char *payload = cases[i].second == 0x88 ? "\x03\xe8" /* 1000 */
+				    : cases[i].second == 0x80 ? "\"NewBlock\"}"
+							      : "hi";
+		n += put_frame(b + n, cases[i].second, false, payload);
+		cr_assert(it_ws_send_raw(ws, b, n));
+		expect_1002(ws, cases[i].what);
+	}
+
+	/* The metric counts every one of them. */
+	char *body = NULL;
+	cr_assert_eq(it_http(s.zws_port, "GET", "/metrics", NULL, &body), 200);
+	cr_assert(body && strstr(body, "zws_clients_dropped_total{reason=\"unmasked_frame\"} 6\n"),
+		  "metrics: %.2000s", body ? body : "(none)");
+	free(body);
+
+	still_serving(&s, good, 1001);
+	it_ws_close(good);
+	it_stack_stop(&s);
+	it_mark_passed();
+}
+
 #define KEY "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 #define V13 "Sec-WebSocket-Version: 13\r\n"
 

@@ -105,6 +105,44 @@ PY
 wait_log "$T/zws.log" "TLS handshake from 127.0.0.1 failed: " 10 3
 kill -0 "$ZPID" || it_fail "zws exited"
 
+it_log "over wss://, a masked query is answered and an unmasked one closes with 1002"
+python3 - "$ZPORT" "$C/ca.pem" <<'PY' || it_fail "unmasked frame over wss://"
+import socket, ssl, struct, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10),
+                    server_hostname="localhost")
+s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(4096)
+head, buf = buf.split(b"\r\n\r\n", 1)
+assert head.startswith(b"HTTP/1.1 101"), head
+q = b'{"query":"NewBlock"}'
+
+def frame():
+    """The next frame's opcode and payload (all short here); None at EOF."""
+    global buf
+    while len(buf) < 2 or len(buf) < 2 + (buf[1] & 0x7f):
+        more = s.recv(4096)
+        if not more:
+            return None
+        buf += more
+    n = buf[1] & 0x7f
+    f = (buf[0] & 0x0f, buf[2:2 + n])
+    buf = buf[2 + n:]
+    return f
+
+s.sendall(bytes([0x81, 0x80 | len(q), 0, 0, 0, 0]) + q)
+assert frame() == (1, q), "no echo of the masked query"
+s.sendall(bytes([0x81, len(q)]) + q)
+f = frame()
+assert f and f[0] == 8 and struct.unpack(">H", f[1][:2])[0] == 1002, f
+assert frame() is None, "a frame after the close"
+print("wss unmasked:", f[1][2:].decode())
+PY
+wait_log "$T/zws.log" "sent an unmasked frame: closing with 1002" 10
+
 it_log "SIGHUP with a renewed certificate"
 "$CAT" --ca "$C/ca.pem" --timeout 120 "$WSS" '{"query":"NewBlock"}' >"$T/before.out" 2>"$T/before.err" &
 BEFORE=$!; PIDS+=("$BEFORE")

@@ -23,6 +23,7 @@
 #include "handshake.h"
 #include "http_routes.h"
 #include "log.h"
+#include "mask_check.h"
 #include "peers.h"
 #include "rpc.h"
 #include "rpc_http.h"
@@ -154,8 +155,9 @@ static void on_wakeup(struct zws *app)
 		drain_cut(app, "second signal");
 }
 
-static int ws_closed(struct zws *app, struct session *s)
+static int ws_closed(struct zws *app, struct session *s, struct lws *wsi)
 {
+	mask_check_forget(wsi);
 	replay_forget(s);
 	session_closed(s);
 	if (app->stopping && !app->nsessions)
@@ -189,26 +191,36 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	/* HTTP: POST / is a JSON-RPC read (rpc_http.h); GET serves the
 	 * health, metrics and status routes (http_routes.h). */
 	case LWS_CALLBACK_HTTP:
+		mask_check_http(wsi);
 		if (rpc_http_wants(wsi, in))
 			return rpc_http_begin(app, wsi);
 		return http_routes_serve(app, wsi, in);
 	case LWS_CALLBACK_ESTABLISHED:
-		return !app->stopping && session_open(s, app, wsi) ? 0 : -1;
+		if (app->stopping || !session_open(s, app, wsi))
+			return -1;
+		mask_check_established(s, wsi);
+		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (!mask_check_data(s, wsi))
+			return -1;
 		return session_receive(s, in, len);
 	case LWS_CALLBACK_RECEIVE_PONG:
+		if (!mask_check_pong(s, wsi))
+			return -1;
 		session_pong(s);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return session_writeable(s);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (!mask_check_close(s, wsi, in, len))
+			return -1;
 		return session_peer_close(s, in, len);
 	case LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL:
 		if (s && s->app)
 			session_lws_closing(s);
 		return 0;
 	case LWS_CALLBACK_CLOSED:
-		return ws_closed(app, s);
+		return ws_closed(app, s, wsi);
 	case LWS_CALLBACK_USER: /* begin_shutdown */
 		if (s && s->app)
 			session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
@@ -220,6 +232,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return rpc_http_writeable(wsi);
 	case LWS_CALLBACK_CLOSED_HTTP:
+		mask_check_forget(wsi);
 		rpc_http_closed(wsi);
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -321,7 +334,9 @@ static void start_accepting(struct zws *app)
 {
 	if (!app->listener || app->stopping || app->accepting)
 		return;
-	app->listener_hooks = (struct listener_hooks){ .ctx = app, .clients = clients, .refused = refused_full };
+	app->listener_hooks = (struct listener_hooks){
+		.ctx = app, .clients = clients, .refused = refused_full, .accepted = mask_check_accepted
+	};
 	if (!listener_start(app->listener, app->vhost, &app->listener_hooks)) {
 		log_error("cannot watch the listening socket; stopping");
 		stop_signals = 1;
@@ -464,7 +479,7 @@ static int run_loop(struct zws *app, struct evloop *loop)
 	if (stop_signals || hangups)
 		lws_cancel_service(app->context);
 	while (!app->done && evloop_run_once(loop, app->context))
-		;
+		mask_check_sweep();
 	if (app->stopping)
 		drain_summary(app);
 	log_info("stopped");
@@ -493,6 +508,7 @@ static void app_free(struct zws *app, struct evloop *loop)
 	peers_free(app->peers);
 	addr_rate_free(app->http_rates);
 	listener_free(app->listener);
+	mask_check_free();
 	for (int t = 0; t < SUBS_TOPICS; t++)
 		subs_index_free(&app->index[t]);
 	for (int e = 0; e <= QUERY_ERR_QUERIES; e++)

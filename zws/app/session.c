@@ -363,6 +363,7 @@ static void close_reason(struct session *s)
 	const char *r = s->close_code == LWS_CLOSE_STATUS_GOINGAWAY ? "server shutting down"
 		      : s->close_code == LWS_CLOSE_STATUS_POLICY_VIOLATION ? "too slow"
 		      : s->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE ? "too big"
+		      : s->close_code == LWS_CLOSE_STATUS_PROTOCOL_ERR ? "unmasked frame"
 		      : "";
 	lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)r, strlen(r));
 }

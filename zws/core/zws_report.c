@@ -16,7 +16,7 @@ static const char *const refusal_names[STATS_REFUSED_COUNT] = {
 	"max_clients", "max_clients_per_ip", "origin", "handshake", "open_files",
 };
 static const char *const drop_names[STATS_DROP_COUNT] = {
-	"slow", "keepalive", "replies_unread", "message_too_large",
+	"slow", "keepalive", "replies_unread", "message_too_large", "unmasked_frame",
 };
 static const char *const check_names[STATS_CHECK_COUNT] = { "answered", "lookup_failed", "late" };
 static const char *const resume_refusal_names[STATS_RESUME_REFUSED_COUNT] = { "too_old", "ahead", "invalid",

@@ -31,6 +31,7 @@ enum stats_drop {
 	STATS_DROP_KEEPALIVE,     /* silent past --drop-after */
 	STATS_DROP_REPLIES,       /* left too many replies unread */
 	STATS_DROP_MESSAGE_SIZE,  /* sent a message over --max-message */
+	STATS_DROP_UNMASKED,      /* sent an unmasked frame (RFC 6455: 1002) */
 	STATS_DROP_COUNT,
 };
 

@@ -168,6 +168,8 @@ static void accept_all(struct listener *l)
 		}
 		int sndbuf = LISTENER_SNDBUF;
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+		if (l->hooks->accepted)
+			l->hooks->accepted(l->hooks->ctx, fd);
 		if (!lws_adopt_socket_vhost(l->vh, fd))
 			log_warn("connection closed as accepted: lws could not adopt it, or its TLS "
 				 "handshake failed at once (%zu clients)",

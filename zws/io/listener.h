@@ -19,6 +19,8 @@ struct listener_hooks {
 	size_t (*clients)(void *ctx);
 	/* A connection was refused at the open-file limit; may be NULL. */
 	void (*refused)(void *ctx);
+	/* fd was accepted and is about to be handed to lws; may be NULL. */
+	void (*accepted)(void *ctx, int fd);
 };
 
 /* Binds and listens (before the loop runs). NULL with err filled. */

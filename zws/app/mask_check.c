@@ -1,0 +1,102 @@
+/* Failing connections whose client sends an unmasked frame (mask_check.h). */
+#include "mask_check.h"
+
+#include "app.h"
+#include "log.h"
+#include "rx_tap.h"
+
+void mask_check_accepted(void *ctx, int fd)
+{
+	(void)ctx;
+	rx_tap_watch(fd);
+}
+
+static struct wire_watch *watch_of(struct lws *wsi)
+{
+	return rx_tap_get(lws_get_socket_fd(wsi));
+}
+
+void mask_check_http(struct lws *wsi)
+{
+	struct wire_watch *w = watch_of(wsi);
+	if (w)
+		wire_watch_http(w);
+}
+
+void mask_check_established(struct session *s, struct lws *wsi)
+{
+	struct wire_watch *w = watch_of(wsi);
+	if (!w)
+		return;
+	if (lws_get_network_wsi(wsi) != wsi)
+		wire_watch_http(w); /* a stream of an HTTP/2 connection: lws's framing, not RFC 6455's */
+	wire_watch_established(w);
+	rx_tap_own(lws_get_socket_fd(wsi), s);
+}
+
+static void unmasked(struct session *s, const char *what)
+{
+	log_info(SESSION_FMT "sent an unmasked %s: closing with 1002", SESSION_ARGS(s), what);
+	stats_add(&s->app->stats->dropped[STATS_DROP_UNMASKED], 1);
+}
+
+/* Fails the connection from inside an lws receive callback. */
+static bool fail(struct session *s, struct lws *wsi, const char *what)
+{
+	unmasked(s, what);
+	lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"unmasked frame", 14);
+	return false;
+}
+
+bool mask_check_data(struct session *s, struct lws *wsi)
+{
+	struct wire_watch *w = watch_of(wsi);
+	if (!w || wire_watch_data(w, lws_remaining_packet_payload(wsi)))
+		return true;
+	return fail(s, wsi, "frame");
+}
+
+bool mask_check_pong(struct session *s, struct lws *wsi)
+{
+	struct wire_watch *w = watch_of(wsi);
+	if (!w || wire_watch_control(w))
+		return true;
+	return fail(s, wsi, "pong");
+}
+
+bool mask_check_close(struct session *s, struct lws *wsi, unsigned char *in, size_t len)
+{
+	struct wire_watch *w = watch_of(wsi);
+	if (!w || wire_watch_control(w))
+		return true;
+	if (s && s->app)
+		unmasked(s, "close frame");
+	if (len < 2)
+		return false;
+	in[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
+	in[1] = LWS_CLOSE_STATUS_PROTOCOL_ERR & 0xff;
+	return true;
+}
+
+static void ping_unmasked(void *ctx, void *owner)
+{
+	(void)ctx;
+	struct session *s = owner;
+	unmasked(s, "ping");
+	session_close(s, LWS_CLOSE_STATUS_PROTOCOL_ERR, "unmasked frame");
+}
+
+void mask_check_sweep(void)
+{
+	rx_tap_sweep(ping_unmasked, NULL);
+}
+
+void mask_check_forget(struct lws *wsi)
+{
+	rx_tap_forget(lws_get_socket_fd(wsi));
+}
+
+void mask_check_free(void)
+{
+	rx_tap_free();
+}
