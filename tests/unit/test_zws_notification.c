@@ -39,6 +39,20 @@ static void subscribe(struct subs_index *idx, enum subs_topic t, struct subscrib
 	cr_assert(subs_add(idx, t, s, raw));
 }
 
+/* Drops every subscription of the n subscribers, as a session closing
+ * does, then the indexes: the subscribers' own address lists are theirs
+ * to free. */
+static void unsubscribe_all(struct subs_index *events, struct subs_index *txns, struct subscriber **subs,
+			    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		subs_clear(events, SUBS_EVENTLOG, subs[i]);
+		subs_clear(txns, SUBS_TXNLOG, subs[i]);
+	}
+	subs_index_free(events);
+	subs_index_free(txns);
+}
+
 static char *build(const struct notification *n)
 {
 	struct buf out = BUF_INIT;
@@ -91,8 +105,7 @@ Test(zws_notification, values_in_order_and_events_in_first_emission_order)
 	free(msg);
 
 	fanout_plan_free(&p);
-	subs_index_free(&events);
-	subs_index_free(&txns);
+	unsubscribe_all(&events, &txns, (struct subscriber *[]){ &s1, &s2, &s3 }, 3);
 	block_free(b);
 }
 
@@ -157,8 +170,7 @@ Test(zws_notification, pieces_are_the_built_text_from_any_offset)
 	text_parts_free(&parts);
 	free(whole);
 	fanout_plan_free(&p);
-	subs_index_free(&events);
-	subs_index_free(&txns);
+	unsubscribe_all(&events, &txns, (struct subscriber *[]){ &s1 }, 1);
 	block_free(b);
 }
 
@@ -194,8 +206,8 @@ Test(zws_notification, plan_is_in_subscriber_order_for_ids_far_apart)
 		at += run;
 	}
 	fanout_plan_free(&p);
-	subs_index_free(&events);
-	subs_index_free(&txns);
+	struct subscriber *all[] = { &subs[0], &subs[1], &subs[2], &subs[3], &subs[4] };
+	unsubscribe_all(&events, &txns, all, nsubs);
 	block_free(b);
 }
 
