@@ -4,7 +4,9 @@
 # and script tests, zws and zws-ingest alike, with leak detection on and
 # the first undefined behaviour fatal. Integration and ingest script tests
 # stop their programs with SIGTERM and fail on any sanitizer report in
-# their logs. Run scripts/install-deps.sh first (scripts/test.sh does).
+# their logs; unit tests, through tests/unit/sanitized.sh, on any report
+# from Criterion's workers. Run scripts/install-deps.sh first
+# (scripts/test.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZWS_SANITIZE=ON >/dev/null
