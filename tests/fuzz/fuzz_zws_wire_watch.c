@@ -2,7 +2,7 @@
  * may send from its first, read whole and read in pieces of sizes the
  * input's first byte picks. Checked: how the bytes arrive never changes
  * what it finds (phase, frames counted, which frame came unmasked, an
- * unmasked ping); a watch that found an unmasked frame refuses exactly
+ * unmasked frame lws does not deliver); a watch that found an unmasked frame refuses exactly
  * that delivery and every one after; a blind one refuses nothing. */
 #include "fuzz.h"
 
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(whole.phase == pieces.phase);
 	FUZZ_CHECK(whole.frames == pieces.frames);
 	FUZZ_CHECK(whole.bad_at == pieces.bad_at);
-	FUZZ_CHECK(wire_watch_bad_ping(&whole) == wire_watch_bad_ping(&pieces));
+	FUZZ_CHECK(wire_watch_bad_unseen(&whole) == wire_watch_bad_unseen(&pieces));
 	FUZZ_CHECK(!whole.bad_at || whole.bad_at == whole.frames + 1);
 
 	wire_watch_established(&whole);

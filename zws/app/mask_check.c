@@ -27,15 +27,17 @@ void mask_check_established(struct session *s, struct lws *wsi)
 {
 	struct wire_watch *w = watch_of(wsi);
 	if (!w)
-		return;
-	if (lws_get_network_wsi(wsi) != wsi)
-		wire_watch_http(w); /* a stream of an HTTP/2 connection: lws's framing, not RFC 6455's */
+		return; /* not watched, or a stream of an HTTP/2 connection (no socket of its own) */
 	wire_watch_established(w);
 	rx_tap_own(lws_get_socket_fd(wsi), s);
 }
 
+/* Logs and counts a connection's unmasked frame, once: a session already
+ * closing (for this or any reason) is not counted again. */
 static void unmasked(struct session *s, const char *what)
 {
+	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
+		return;
 	log_info(SESSION_FMT "sent an unmasked %s: closing with 1002", SESSION_ARGS(s), what);
 	stats_add(&s->app->stats->dropped[STATS_DROP_UNMASKED], 1);
 }
@@ -78,17 +80,17 @@ bool mask_check_close(struct session *s, struct lws *wsi, unsigned char *in, siz
 	return true;
 }
 
-static void ping_unmasked(void *ctx, void *owner)
+static void unseen_unmasked(void *ctx, void *owner)
 {
 	(void)ctx;
 	struct session *s = owner;
-	unmasked(s, "ping");
+	unmasked(s, "ping or empty pong");
 	session_close(s, LWS_CLOSE_STATUS_PROTOCOL_ERR, "unmasked frame");
 }
 
 void mask_check_sweep(void)
 {
-	rx_tap_sweep(ping_unmasked, NULL);
+	rx_tap_sweep(unseen_unmasked, NULL);
 }
 
 void mask_check_forget(struct lws *wsi)

@@ -1,8 +1,10 @@
 /* RFC 6455 section 5.1 on zws's connections: a client frame that came
  * unmasked fails the connection with 1002. The wire watches (rx_tap.h,
  * wire_watch.h) say which frame it was; this acts as lws delivers it, so
- * the frames the client sent before it are handled and none after. A ping lws answers on its own, so an unmasked one closes the
- * connection after lws's pong, at the end of that loop turn. */
+ * the frames the client sent before it are handled and none after. lws
+ * answers a ping and drops an empty pong on its own: an unmasked one
+ * closes the connection at the end of that loop turn (after lws's pong),
+ * and any frame after it that lws delivers first is refused. */
 #ifndef ZWS_MASK_CHECK_H
 #define ZWS_MASK_CHECK_H
 
@@ -27,7 +29,8 @@ bool mask_check_pong(struct session *s, struct lws *wsi);
  * up (no code to answer with); true with an unmasked close means its code
  * in in[] was made 1002, which lws echoes. */
 bool mask_check_close(struct session *s, struct lws *wsi, unsigned char *in, size_t len);
-/* Closes, with 1002, every session that sent an unmasked ping. */
+/* Closes, with 1002, every session that sent an unmasked ping or empty
+ * pong. */
 void mask_check_sweep(void);
 /* wsi's connection is gone. */
 void mask_check_forget(struct lws *wsi);

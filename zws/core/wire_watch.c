@@ -8,6 +8,7 @@
 enum frame_step { STEP_B0, STEP_B1, STEP_LENGTH, STEP_KEY, STEP_PAYLOAD };
 
 #define OPCODE_PING 0x9
+#define OPCODE_PONG 0xa
 
 static void head_begin(struct wire_watch *w)
 {
@@ -26,7 +27,7 @@ static void go_blind(struct wire_watch *w)
 {
 	w->phase = WIRE_WATCH_BLIND;
 	w->bad_at = 0;
-	w->bad_ping = false;
+	w->bad_unseen = false;
 }
 
 /* True if the kept line starts with name (lower case), in any case. */
@@ -110,21 +111,21 @@ static void head_byte(struct wire_watch *w, unsigned char c)
 		w->u.head.long_line = true;
 }
 
-/* The second header byte: mask bit and 7-bit length. */
+/* The second header byte: mask bit and 7-bit length. lws delivers every
+ * frame but a ping (it answers it) and an empty pong (it drops it). */
 static void frame_b1(struct wire_watch *w, unsigned char c)
 {
-	bool ping = (w->u.frame.b0 & 0x0f) == OPCODE_PING;
+	unsigned op = w->u.frame.b0 & 0x0f, len7 = c & 0x7f;
+	bool unseen = op == OPCODE_PING || (op == OPCODE_PONG && !len7);
 	if (!(c & 0x80)) {
-		if (ping)
-			w->bad_ping = true;
-		else
-			w->bad_at = w->frames + 1;
+		/* The next frame lws delivers is this one or comes after it. */
+		w->bad_at = w->frames + 1;
+		w->bad_unseen = unseen;
 		w->phase = WIRE_WATCH_FOUND;
 		return;
 	}
-	if (!ping)
+	if (!unseen)
 		w->frames++;
-	unsigned len7 = c & 0x7f;
 	w->u.frame.step = STEP_LENGTH;
 	w->u.frame.left = 0;
 	if (len7 == 126)

@@ -9,7 +9,7 @@
  * at a line that is empty or holds only CR; lws upgrades on an Upgrade
  * header that is "websocket" in any case, after leading spaces), then
  * the frames after the upgrade, counting every frame lws delivers (all
- * but pings, which lws answers itself). Where lws might read the bytes
+ * but pings, which lws answers itself, and empty pongs, which it drops). Where lws might read the bytes
  * otherwise, it goes blind and never finds fault: any request but a GET,
  * a body, an Upgrade header it cannot match exactly, or a head the
  * server says it served as plain HTTP. Pure: bytes in, answers out. */
@@ -40,12 +40,13 @@ struct wire_watch {
 			uint8_t need;  /* length or key bytes still to read */
 		} frame;
 	} u;
-	uint32_t frames;    /* frames read that lws delivers (all but pings) */
-	uint32_t bad_at;    /* number among them of the first unmasked; 0: none */
+	uint32_t frames;    /* frames read that lws delivers */
+	uint32_t bad_at;    /* number among them of the first delivered at or
+			     * after the unmasked frame; 0: none */
 	uint32_t delivered; /* frames lws has delivered so far */
 	uint8_t phase;      /* enum wire_watch_phase */
 	bool mid;           /* lws is part way through delivering a frame */
-	bool bad_ping;      /* an unmasked ping was read */
+	bool bad_unseen;    /* the unmasked frame is one lws does not deliver */
 };
 
 enum wire_watch_phase {
@@ -68,14 +69,15 @@ void wire_watch_established(struct wire_watch *w);
 
 /* lws delivers a piece of a data frame, with remaining bytes of that frame
  * still to come: false if the frame came unmasked, or came after one that
- * did. */
+ * did (even one lws does not deliver). */
 bool wire_watch_data(struct wire_watch *w, uint64_t remaining);
 /* lws delivers a pong or a close frame: as wire_watch_data. */
 bool wire_watch_control(struct wire_watch *w);
-/* An unmasked ping was read (lws answers pings without telling zws). */
-static inline bool wire_watch_bad_ping(const struct wire_watch *w)
+/* The unmasked frame is a ping or an empty pong, which lws handles
+ * without telling zws: the server must act on its own. */
+static inline bool wire_watch_bad_unseen(const struct wire_watch *w)
 {
-	return w->bad_ping;
+	return w->bad_unseen;
 }
 
 #endif

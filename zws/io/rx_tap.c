@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "log.h"
+
 /* Descriptors past this are served unwatched. */
 #define RX_TAP_MAX_FDS (1u << 22)
 
@@ -17,12 +19,12 @@ struct tap {
 	struct wire_watch w;
 	void *owner;
 	bool on;
-	bool reported; /* its unmasked ping is in the sweep list */
+	bool reported; /* it is in the sweep list */
 };
 
 static struct tap *taps;   /* by descriptor */
 static size_t ntaps;
-static int *pings;         /* descriptors with an unmasked ping to report */
+static int *pings;         /* descriptors whose unmasked ping or empty pong to report */
 static size_t npings, cappings;
 
 static struct tap *tap_of(int fd)
@@ -59,8 +61,16 @@ static bool room_for(int fd)
 
 void rx_tap_watch(int fd)
 {
-	if (fd < 0 || (size_t)fd >= RX_TAP_MAX_FDS || !room_for(fd))
+	static bool warned;
+	if (fd < 0)
 		return;
+	if ((size_t)fd >= RX_TAP_MAX_FDS || !room_for(fd)) {
+		if (!warned)
+			log_warn("no room to watch descriptor %d for unmasked frames: such clients are "
+				 "served without that check (this line is not repeated)", fd);
+		warned = true;
+		return;
+	}
 	struct tap *t = &taps[fd];
 	memset(t, 0, sizeof(*t));
 	wire_watch_init(&t->w);
@@ -94,7 +104,7 @@ static void tapped(int fd, const void *buf, size_t n)
 	if (!t)
 		return;
 	wire_watch_feed(&t->w, buf, n);
-	if (!wire_watch_bad_ping(&t->w) || t->reported)
+	if (!wire_watch_bad_unseen(&t->w) || t->reported)
 		return;
 	if (npings == cappings) {
 		size_t cap = cappings ? cappings * 2 : 16;
@@ -112,7 +122,7 @@ void rx_tap_sweep(void (*fn)(void *ctx, void *owner), void *ctx)
 {
 	for (size_t i = 0; i < npings; i++) {
 		struct tap *t = tap_of(pings[i]);
-		if (t && t->owner && wire_watch_bad_ping(&t->w))
+		if (t && t->owner && wire_watch_bad_unseen(&t->w))
 			fn(ctx, t->owner);
 	}
 	npings = 0;
@@ -131,7 +141,7 @@ void rx_tap_free(void)
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	ssize_t n = recvfrom(fd, buf, len, flags, NULL, NULL);
-	if (n > 0 && !(flags & MSG_PEEK))
+	if (n > 0 && !(flags & (MSG_PEEK | MSG_TRUNC)))
 		tapped(fd, buf, (size_t)n);
 	return n;
 }
