@@ -243,8 +243,12 @@ Test(zws_ops, metrics_count_resumes_and_replays, .timeout = 240)
 		     pg, replayed);
 	cr_assert(cache >= (double)(to - 1000), "the %lld blocks pushed live came from the cache: %g",
 		  to - 1000, cache);
-	cr_assert(pg >= 5 && reads >= pg && reads <= 6, "995..999 (and 1000 unless cached) read from PostgreSQL once "
-		  "each: %g waited for, %g reads", pg, reads);
+	/* How many of those reads the client waited for depends on how far the
+	 * read-ahead got before it asked (under a sanitizer build, often all
+	 * but the first): at least one, never more than were read. */
+	cr_assert(reads >= 5 && reads <= 6, "995..999 (and 1000 unless cached) read from PostgreSQL once each: "
+		  "%g reads", reads);
+	cr_assert(pg >= 1 && pg <= reads, "%g waited for, of %g reads", pg, reads);
 	free(m);
 
 	/* Once it is live, the next block is a live notification, not a replay. */
