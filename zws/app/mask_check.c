@@ -36,16 +36,24 @@ void mask_check_established(struct session *s, struct lws *wsi)
  * closing (for this or any reason) is not counted again. */
 static void unmasked(struct session *s, const char *what)
 {
-	if (s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
+	if (!s || !s->app || s->state == SESSION_CLOSING || s->state == SESSION_CLOSED)
 		return;
 	log_info(SESSION_FMT "sent an unmasked %s: closing with 1002", SESSION_ARGS(s), what);
 	stats_add(&s->app->stats->dropped[STATS_DROP_UNMASKED], 1);
 }
 
-/* Fails the connection from inside an lws receive callback. */
-static bool fail(struct session *s, struct lws *wsi, const char *what)
+/* ok: the frame lws delivers now came masked (or its socket is not
+ * watched); if not, logs and counts it. */
+static bool masked(struct session *s, bool ok, const char *what)
 {
-	unmasked(s, what);
+	if (!ok)
+		unmasked(s, what);
+	return ok;
+}
+
+/* Fails the connection from inside an lws receive callback. */
+static bool fail(struct lws *wsi)
+{
 	lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"unmasked frame", 14);
 	return false;
 }
@@ -53,31 +61,19 @@ static bool fail(struct session *s, struct lws *wsi, const char *what)
 bool mask_check_data(struct session *s, struct lws *wsi)
 {
 	struct wire_watch *w = watch_of(wsi);
-	if (!w || wire_watch_data(w, lws_remaining_packet_payload(wsi)))
-		return true;
-	return fail(s, wsi, "frame");
+	return masked(s, !w || wire_watch_data(w, lws_remaining_packet_payload(wsi)), "frame") || fail(wsi);
 }
 
 bool mask_check_pong(struct session *s, struct lws *wsi)
 {
 	struct wire_watch *w = watch_of(wsi);
-	if (!w || wire_watch_control(w))
-		return true;
-	return fail(s, wsi, "pong");
+	return masked(s, !w || wire_watch_control(w), "pong") || fail(wsi);
 }
 
-bool mask_check_close(struct session *s, struct lws *wsi, unsigned char *in, size_t len)
+bool mask_check_close(struct session *s, struct lws *wsi)
 {
 	struct wire_watch *w = watch_of(wsi);
-	if (!w || wire_watch_control(w))
-		return true;
-	if (s && s->app)
-		unmasked(s, "close frame");
-	if (len < 2)
-		return false;
-	in[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
-	in[1] = LWS_CLOSE_STATUS_PROTOCOL_ERR & 0xff;
-	return true;
+	return masked(s, !w || wire_watch_control(w), "close frame");
 }
 
 static void unseen_unmasked(void *ctx, void *owner)

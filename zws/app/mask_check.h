@@ -25,10 +25,10 @@ void mask_check_established(struct session *s, struct lws *wsi);
 bool mask_check_data(struct session *s, struct lws *wsi);
 /* The same for a pong. */
 bool mask_check_pong(struct session *s, struct lws *wsi);
-/* The same for a close frame whose payload is in..len: false means hang
- * up (no code to answer with); true with an unmasked close means its code
- * in in[] was made 1002, which lws echoes. */
-bool mask_check_close(struct session *s, struct lws *wsi, unsigned char *in, size_t len);
+/* The close frame lws delivers now came masked (true); if not, it is
+ * logged and counted, and the caller answers it with 1002
+ * (session_peer_close). */
+bool mask_check_close(struct session *s, struct lws *wsi);
 /* Closes, with 1002, every session that sent an unmasked ping or empty
  * pong. */
 void mask_check_sweep(void);

@@ -212,9 +212,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return session_writeable(s);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		if (!mask_check_close(s, wsi, in, len))
-			return -1;
-		return session_peer_close(s, in, len);
+		return session_peer_close(s, in, len, !mask_check_close(s, wsi));
 	case LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL:
 		if (s && s->app)
 			session_lws_closing(s);

@@ -309,16 +309,16 @@ static bool utf8_ends_whole(const unsigned char *reason, size_t n)
 	return need == cont;
 }
 
-int session_peer_close(struct session *s, void *in, size_t len)
+int session_peer_close(struct session *s, void *in, size_t len, bool protocol_error)
 {
 	if (s && s->app)
 		session_lws_closing(s);
 	unsigned char *p = in;
-	if (len == 1)
-		return -1; /* no code fits: hang up */
+	if (len == 1 || (protocol_error && len == 0))
+		return -1; /* no code fits, or none to make a 1002: hang up */
 	if (len > 2 && !utf8_ends_whole(p + 2, len - 2))
 		return -1; /* lws would echo it: hang up, as lws does for other bad reasons */
-	if (len >= 2 && !close_code_valid((unsigned)p[0] << 8 | p[1])) {
+	if (len >= 2 && (protocol_error || !close_code_valid((unsigned)p[0] << 8 | p[1]))) {
 		/* lws echoes this payload as its close: make it a 1002. */
 		p[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
 		p[1] = LWS_CLOSE_STATUS_PROTOCOL_ERR & 0xff;

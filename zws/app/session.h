@@ -127,9 +127,11 @@ void session_ping(struct session *s);
  * is sending one): nothing more is written to it. */
 void session_lws_closing(struct session *s);
 /* LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: in and len are the client's
- * close payload, which lws then echoes; a code RFC 6455 does not allow
- * is answered with 1002 instead. Returns nonzero to close unanswered. */
-int session_peer_close(struct session *s, void *in, size_t len);
+ * close payload, which lws then echoes; a code RFC 6455 does not allow,
+ * or any code of a close frame that itself broke the protocol
+ * (protocol_error: it came unmasked), is answered with 1002 instead.
+ * Returns nonzero to close unanswered. */
+int session_peer_close(struct session *s, void *in, size_t len, bool protocol_error);
 /* Queues a reply to a query (takes a reference of f). Replies go out
  * before pending notifications, so an echo precedes the data it enables.
  * A client that leaves too many replies unread is dropped. */
