@@ -39,6 +39,15 @@ static void expect_close(struct it_ws *ws, int code, const char *what)
 		     it_ws_close_code(ws), code);
 }
 
+/* The well-behaved client beside the hostile ones: subscribed to NewBlock. */
+static struct it_ws *newblock_subscriber(int port)
+{
+	struct it_ws *good = connected(port);
+	cr_assert(it_ws_send(good, newblock));
+	expect_message(good, newblock, "subscribe");
+	return good;
+}
+
 /* The subscriber beside the hostile ones still gets the next block. */
 static void still_serving(struct it_stack *s, struct it_ws *good, long long num)
 {
@@ -55,9 +64,7 @@ Test(hostile, fragments_in_every_order_rfc6455_allows_or_forbids, .timeout = 90)
 	struct it_stack s;
 	struct it_stack_opts o = { .height = 1000 };
 	it_stack_start(&s, &o);
-	struct it_ws *good = connected(s.zws_port);
-	cr_assert(it_ws_send(good, newblock));
-	expect_message(good, newblock, "subscribe");
+	struct it_ws *good = newblock_subscriber(s.zws_port);
 
 	/* An empty first fragment, then the query in a continuation. */
 	struct it_ws *ws = connected(s.zws_port);
@@ -163,9 +170,7 @@ Test(hostile, unmasked_client_frames_are_closed_with_1002, .timeout = 60)
 	struct it_stack s;
 	struct it_stack_opts o = { .height = 1000 };
 	it_stack_start(&s, &o);
-	struct it_ws *good = connected(s.zws_port);
-	cr_assert(it_ws_send(good, newblock));
-	expect_message(good, newblock, "subscribe");
+	struct it_ws *good = newblock_subscriber(s.zws_port);
 	unsigned char b[256];
 
 	/* A masked query is answered; the same query unmasked is not: the
