@@ -24,8 +24,8 @@ struct tap {
 
 static struct tap *taps;   /* by descriptor */
 static size_t ntaps;
-static int *pings;         /* descriptors whose unmasked ping or empty pong to report */
-static size_t npings, cappings;
+static int *sweep_fds;     /* sockets whose unmasked ping or empty pong to report */
+static size_t nsweep, capsweep;
 
 static struct tap *tap_of(int fd)
 {
@@ -106,35 +106,35 @@ static void tapped(int fd, const void *buf, size_t n)
 	wire_watch_feed(&t->w, buf, n);
 	if (!wire_watch_bad_unseen(&t->w) || t->reported)
 		return;
-	if (npings == cappings) {
-		size_t cap = cappings ? cappings * 2 : 16;
-		int *p = realloc(pings, cap * sizeof(*p));
+	if (nsweep == capsweep) {
+		size_t cap = capsweep ? capsweep * 2 : 16;
+		int *p = realloc(sweep_fds, cap * sizeof(*p));
 		if (!p)
 			return; /* reported on a later read, or never: lws still serves it */
-		pings = p;
-		cappings = cap;
+		sweep_fds = p;
+		capsweep = cap;
 	}
-	pings[npings++] = fd;
+	sweep_fds[nsweep++] = fd;
 	t->reported = true;
 }
 
 void rx_tap_sweep(void (*fn)(void *ctx, void *owner), void *ctx)
 {
-	for (size_t i = 0; i < npings; i++) {
-		struct tap *t = tap_of(pings[i]);
+	for (size_t i = 0; i < nsweep; i++) {
+		struct tap *t = tap_of(sweep_fds[i]);
 		if (t && t->owner && wire_watch_bad_unseen(&t->w))
 			fn(ctx, t->owner);
 	}
-	npings = 0;
+	nsweep = 0;
 }
 
 void rx_tap_free(void)
 {
 	free(taps);
-	free(pings);
+	free(sweep_fds);
 	taps = NULL;
-	pings = NULL;
-	ntaps = npings = cappings = 0;
+	sweep_fds = NULL;
+	ntaps = nsweep = capsweep = 0;
 }
 
 /* lws's read of a ws:// client. recv() is recvfrom() without an address. */
